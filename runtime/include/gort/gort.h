@@ -1,0 +1,13 @@
+// gort: a small Go runtime in C++. Include this one header.
+//
+// Goroutines (gort/goroutine.h), channels and select (gort/chan.h), sync
+// (gort/sync.h), panics with defer and recover (gort/panic.h), and
+// gort::run (gort/run.h). See README.md for a tour.
+#pragma once
+
+#include "gort/chan.h"
+#include "gort/failure.h"
+#include "gort/goroutine.h"
+#include "gort/panic.h"
+#include "gort/run.h"
+#include "gort/sync.h"

@@ -1,0 +1,72 @@
+// Run queues: a P's local lock-free ring with its runnext slot, and the
+// global queue. The algorithm is Go's (proc.go runqput, runqget, runqgrab,
+// globrunqget): only the owning P writes to the tail, any P may take from
+// the head with a CAS, and a thief takes half.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+#include "sched/g.h"
+
+namespace gort::sched {
+
+constexpr uint32_t kLocalRunqSize = 256;
+
+class LocalRunq {
+ public:
+  // Puts g on the queue. With next, g takes the runnext slot and whatever was
+  // there moves to the tail (newproc and ready do this, so the goroutine just
+  // woken or created runs next and inherits the time slice). Returns false,
+  // leaving the queue unchanged, when the ring is full: the caller moves half
+  // of it to the global queue (runqputslow).
+  bool put(G* g, bool next, G** displaced);
+
+  // Takes runnext first (inheritTime = true), else the head.
+  G* get(bool* inheritTime);
+
+  // Moves up to half of the ring into `batch` (at most 128). A thief may also
+  // take runnext when the ring is empty.
+  uint32_t grab(G** batch, bool stealRunNext);
+
+  // Removes half the ring plus g for the global queue; returns how many were
+  // written into batch (g last). False if the ring changed meanwhile.
+  bool takeHalfForGlobal(G* g, G** batch, uint32_t* n);
+
+  // Appends from a batch (used by the thief after grab).
+  void putBatch(G** batch, uint32_t n);
+
+  // With a single P nobody steals, so the owner may take runnext with a
+  // plain load and store instead of a CAS.
+  void setNoThieves(bool v) { noThieves_ = v; }
+
+  bool empty() const;
+  uint32_t size() const;
+  G* peekRunnext() const { return runnext_.load(std::memory_order_acquire); }
+
+ private:
+  std::atomic<uint32_t> head_{0};
+  std::atomic<uint32_t> tail_{0};
+  std::atomic<G*> ring_[kLocalRunqSize] = {};
+  std::atomic<G*> runnext_{nullptr};
+  bool noThieves_ = false;
+};
+
+// The global run queue, a FIFO linked through G::schedlink.
+class GlobalRunq {
+ public:
+  void put(G* g);
+  void putBatch(G** gs, uint32_t n);
+  G* pop();  // caller holds the lock
+  uint32_t size() const { return size_.load(std::memory_order_relaxed); }
+  std::mutex& lock() { return mu_; }
+
+ private:
+  std::mutex mu_;
+  G* head_ = nullptr;
+  G* tail_ = nullptr;
+  std::atomic<uint32_t> size_{0};
+};
+
+}  // namespace gort::sched

@@ -1,0 +1,147 @@
+// select: Go's selectgo. Cases are polled in a random order (so no case
+// starves), channels are locked in address order (so two selects cannot
+// deadlock each other), and a goroutine that must wait queues on every
+// channel at once; the first to wake it wins (Sudog::isSelect, selectDone).
+
+#include <algorithm>
+#include <vector>
+
+#include "gort/panic.h"
+#include "sched/chan.h"
+#include "sched/fatal.h"
+#include "sched/sched.h"
+
+namespace gort::detail {
+namespace {
+
+using sched::Sudog;
+
+struct LockSet {
+  std::vector<hchan*> order;  // distinct channels, by address
+
+  void lock() {
+    for (hchan* c : order) c->lock.lock();
+  }
+  void unlock() {
+    for (auto it = order.rbegin(); it != order.rend(); ++it) (*it)->lock.unlock();
+  }
+};
+
+bool selparkcommit(sched::G*, void* arg) {
+  static_cast<LockSet*>(arg)->unlock();
+  return true;
+}
+
+}  // namespace
+
+SelectResult selectgo(SelectCase* cases, int n, bool hasDefault) {
+  if (sched::running() && sched::getm() != nullptr) sched::yieldpoint();
+  // Poll order: a random permutation of the cases with a channel.
+  std::vector<int> pollorder;
+  pollorder.reserve(static_cast<size_t>(n));
+  for (int i = 0; i < n; i++) {
+    if (cases[i].c == nullptr) continue;
+    uint32_t j = sched::running() ? sched::fastrand() % static_cast<uint32_t>(pollorder.size() + 1) : 0;
+    pollorder.push_back(i);
+    std::swap(pollorder[pollorder.size() - 1], pollorder[j]);
+  }
+  if (pollorder.empty() && !hasDefault) {
+    sched::park(n == 0 ? sched::WaitReason::SelectNoCases : sched::WaitReason::Select, nullptr, nullptr);
+    sched::throwError("unreachable");
+  }
+  LockSet locks;
+  for (int i : pollorder) locks.order.push_back(cases[i].c);
+  std::sort(locks.order.begin(), locks.order.end());
+  locks.order.erase(std::unique(locks.order.begin(), locks.order.end()), locks.order.end());
+
+  locks.lock();
+  // Pass 1: is any case ready now?
+  for (int i : pollorder) {
+    SelectCase& cs = cases[i];
+    hchan* c = cs.c;
+    if (!cs.isSend) {
+      if (Sudog* sg = c->sendq.dequeue()) {
+        sched::G* g = recvFromSender(c, sg, cs.elem);
+        locks.unlock();
+        sched::ready(g, true);
+        return {i, true};
+      }
+      if (c->qcount > 0) {
+        bufferTake(c, cs.elem);
+        locks.unlock();
+        return {i, true};
+      }
+      if (c->closed) {
+        locks.unlock();
+        c->ops->constructZero(cs.elem);
+        return {i, false};
+      }
+    } else {
+      if (c->closed) {
+        locks.unlock();
+        throwRuntimePanic("send on closed channel", false);
+      }
+      if (Sudog* sg = c->recvq.dequeue()) {
+        sched::G* g = sendDirect(c, sg, cs.elem);
+        locks.unlock();
+        sched::ready(g, true);
+        return {i, false};
+      }
+      if (c->qcount < c->dataqsiz) {
+        bufferPut(c, cs.elem);
+        locks.unlock();
+        return {i, false};
+      }
+    }
+  }
+  if (hasDefault) {
+    locks.unlock();
+    return {-1, false};
+  }
+
+  // Pass 2: queue on every channel and wait.
+  sched::G* gp = sched::getg();
+  std::vector<Sudog> sgs(static_cast<size_t>(n));
+  gp->selectDone.store(0);
+  gp->param = nullptr;
+  for (int i : pollorder) {
+    Sudog& sg = sgs[static_cast<size_t>(i)];
+    sg.g = gp;
+    sg.isSelect = true;
+    sg.elem = cases[i].elem;
+    sg.c = cases[i].c;
+    sg.caseIndex = i;
+    if (cases[i].isSend) {
+      cases[i].c->sendq.enqueue(&sg);
+    } else {
+      cases[i].c->recvq.enqueue(&sg);
+    }
+  }
+  sched::park(sched::WaitReason::Select, selparkcommit, &locks);
+
+  // Pass 3: the waker dequeued the winning sudog; take the others back.
+  locks.lock();
+  gp->selectDone.store(0);
+  auto* won = static_cast<Sudog*>(gp->param);
+  gp->param = nullptr;
+  for (int i : pollorder) {
+    Sudog& sg = sgs[static_cast<size_t>(i)];
+    if (&sg == won) continue;
+    if (cases[i].isSend) {
+      cases[i].c->sendq.remove(&sg);
+    } else {
+      cases[i].c->recvq.remove(&sg);
+    }
+  }
+  locks.unlock();
+  if (won == nullptr) sched::throwError("selectgo: bad wakeup");
+  int i = won->caseIndex;
+  if (cases[i].isSend) {
+    if (!won->success) throwRuntimePanic("send on closed channel", false);
+    return {i, false};
+  }
+  if (!won->success) cases[i].c->ops->constructZero(cases[i].elem);
+  return {i, won->success};
+}
+
+}  // namespace gort::detail
