@@ -72,6 +72,7 @@ struct G {
   bool started = false;        // has run at least once (has a stack)
   bool unwinding = false;      // being unwound at shutdown: blocking calls must not park
   bool lockedDet = false;      // deterministic mode: must not be switched away at safepoints
+  int noPreempt = 0;           // >0: safepoints are ignored (Go's m.locks); the sweeper sets it
 
   Context ctx;
   Stack stack;

@@ -17,6 +17,8 @@ class Hooks {
  public:
   virtual ~Hooks() = default;
 
+  // Before any goroutine runs, for every P, on the thread calling start().
+  virtual void onPCreate(P*) {}
   // On the P's own thread, before it runs any goroutine / after its last.
   virtual void onPStart(P*) {}
   virtual void onPStop(P*) {}

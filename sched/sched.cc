@@ -291,7 +291,10 @@ G* stealWork(P* p) {
 void stopSelfLocked(std::unique_lock<std::mutex>& lk, P* p) {
   p->status.store(kPgcstop, std::memory_order_release);
   if (--gSched->stopwait == 0) gSched->stopCv.notify_all();
-  gSched->startCv.wait(lk, [] { return !gSched->gcwaiting.load() || gSched->exiting.load(); });
+  // Wait for this stop's start, not for gcwaiting to clear: the stopper may
+  // stop the world again before we wake, and that stop must count us anew.
+  uint64_t gen = gSched->startGen;
+  gSched->startCv.wait(lk, [gen] { return gSched->startGen != gen || gSched->exiting.load(); });
   p->status.store(kPrunning, std::memory_order_release);
 }
 
@@ -314,6 +317,7 @@ void resetSpinning(M* m) {
 
 bool deadlockedLocked();
 [[noreturn]] void reportDeadlock();
+void sleepIdle(M* m, bool recheck);
 
 // Parallel mode: nothing to run on m's P. Publishes the P as idle, sleeps
 // until woken or until the next timer is due, and returns to let
@@ -339,12 +343,21 @@ void idleParallel(M* m) {
     deadlock = deadlockedLocked();
   }
   if (deadlock) reportDeadlock();
-  // A goroutine may have been queued on another P between our last look and
-  // publishing idleness; whoever queued it saw npidle == 0 and did not wake
-  // anyone. Look once more (Go's "check all runqueues once again").
-  bool work = gSched->runq.size() > 0;
-  for (P* o : gSched->allp) {
-    if (o != p && !o->runq.empty()) work = true;
+  sleepIdle(m, /*recheck=*/true);
+}
+
+// Parallel mode: sleeps while m's P is on the idle list. With recheck, first
+// looks for goroutines queued between our last look and publishing
+// idleness: whoever queued them saw npidle == 0 and did not wake anyone (Go's
+// "check all runqueues once again"). Returns with the P running again.
+void sleepIdle(M* m, bool recheck) {
+  P* p = m->p;
+  bool work = false;
+  if (recheck) {
+    work = gSched->runq.size() > 0;
+    for (P* o : gSched->allp) {
+      if (o != p && !o->runq.empty()) work = true;
+    }
   }
   if (!work) {
     std::unique_lock<std::mutex> nl(m->noteMu);
@@ -415,7 +428,9 @@ bool deadlockedLocked() {
   return true;
 }
 
-void reportDeadlock() { fatal("all goroutines are asleep - deadlock!"); }
+void reportDeadlock() {
+  fatal("all goroutines are asleep - deadlock!");
+}
 
 // ---------------------------------------------------------------------------
 // findRunnable and the scheduler loop
@@ -498,8 +513,8 @@ G* handoffCandidate(M* m, bool* inheritTime);
 
 [[noreturn]] void goexit0(G* g) {
   M* m = g->m;
+  destroyClosure(g);  // first: Locals the closure holds unregister from g
   hooks().onGExit(g);
-  destroyClosure(g);
   if (g == gSched->mainG && !gSched->exiting.load()) {
     g->fnRun = nullptr;  // nothing left to unwind: teardown just frees it
     exitRun(0);
@@ -626,7 +641,9 @@ void slowSafepoint(M* m, G* g) {
     if (a & kAttnGC) hooks().onSafepoint(g);
     if (a & kAttnPreempt) {
       m->p->attention.fetch_and(~kAttnPreempt, std::memory_order_relaxed);
-      gosched();
+      // Runtime goroutines (mark workers) manage their own time and must
+      // stay on their P.
+      if (!g->system) gosched();
     }
     return;
   }
@@ -792,6 +809,7 @@ G* allocG() {
   g->selectDone.store(0);
   g->waitreason = WaitReason::Zero;
   g->preempt = false;
+  g->noPreempt = 0;
   g->panicking = nullptr;
   g->ctx = Context{};
   std::memset(g->gcdata, 0, sizeof g->gcdata);
@@ -825,13 +843,20 @@ void wakep() {
   {
     std::lock_guard<std::mutex> lk(gSched->lock);
     p = pidleGet();
-    if (p != nullptr) p->status.store(kPrunning, std::memory_order_release);
+    if (p != nullptr) {
+      p->status.store(kPrunning, std::memory_order_release);
+      // Hand our nmspinning count to p's M before it can see its P gone
+      // from the idle list (idleParallel's pidleRemove, under this lock):
+      // set later, the M could go back to findRunnable unflagged, count
+      // itself as spinning a second time, and leave nmspinning one too high
+      // for good (then wakep never wakes anyone again).
+      p->m->spinning = true;
+    }
   }
   if (p == nullptr) {
     gSched->nmspinning.fetch_sub(1, std::memory_order_seq_cst);
     return;
   }
-  p->m->spinning = true;
   notewakeup(p->m);
 }
 
@@ -884,6 +909,13 @@ void casFromWaiting(G* g) {
   }
 }
 
+bool makeRunnable(G* g) {
+  uint32_t s = kGwaiting;
+  if (!g->atomicstatus.compare_exchange_strong(s, kGrunnable, std::memory_order_acq_rel)) return false;
+  g->waitreason = WaitReason::Zero;
+  return true;
+}
+
 void setGcScanning(bool on) { gSched->gcScanning.store(on, std::memory_order_seq_cst); }
 
 void gosched() {
@@ -910,7 +942,7 @@ void safepoint() {
   M* m = getm();
   if (m == nullptr) return;
   G* g = m->curg;
-  if (g == nullptr || g->unwinding) return;
+  if (g == nullptr || g->unwinding || g->noPreempt > 0) return;
   if (deterministic()) {
     if (gSched->exiting.load()) leaveForExit(m, g);
     if (m->p->attention.load(std::memory_order_relaxed) & kAttnGC) hooks().onSafepoint(g);
@@ -933,7 +965,7 @@ void yieldpoint() {
   M* m = getm();
   if (m == nullptr) return;
   G* g = m->curg;
-  if (g == nullptr || g->unwinding || g->lockedDet || gSched->gcwaiting.load()) return;
+  if (g == nullptr || g->unwinding || g->lockedDet || g->noPreempt > 0 || gSched->gcwaiting.load()) return;
   if (--g->sliceLeft <= 0) {
     // The deterministic stand-in for sysmon's preemption: the goroutine's
     // time slice is over and it goes to the global queue.
@@ -1006,6 +1038,7 @@ void startTheWorld() {
   }
   gSched->gcwaiting.store(false);
   gSched->stopper = nullptr;
+  gSched->startGen++;
   gSched->startCv.notify_all();
 }
 
@@ -1061,11 +1094,20 @@ int start(const Config& cfg, void (*mainFn)(void*), void* arg) {
   }
   if (n == 1) s.allp[0]->runq.setNoThieves(true);
   // P0 runs main; the others start idle and are woken as work appears.
+  // Parallel mode: each thread runs findRunnable first and publishes its P
+  // as idle itself (idleParallel); listing it here too would count it twice
+  // (and report a deadlock while main is still running).
   s.allp[0]->status.store(kPrunning);
   for (int i = 1; i < n; i++) {
+    if (s.cfg.mode == Mode::Parallel) {
+      s.allp[i]->status.store(kPrunning);
+      continue;
+    }
     s.pidle.push_back(s.allp[i]);
     s.npidle.fetch_add(1);
   }
+
+  for (P* p : s.allp) hooks().onPCreate(p);
 
   G* mg = allocG();
   mg->fnRun = mainFn;

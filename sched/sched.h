@@ -135,6 +135,7 @@ struct Sched {
   int stopwait = 0;
   std::condition_variable stopCv;
   std::condition_variable startCv;
+  uint64_t startGen = 0;               // startTheWorld calls (under lock)
   G* stopper = nullptr;
 
   // Set (with the world stopped) while the collector may read goroutines'
@@ -195,6 +196,10 @@ void setConstructingFor(G* g);
 void park(WaitReason reason, bool (*commit)(G*, void*), void* arg);
 // Makes a waiting goroutine runnable on the current P (in runnext).
 void ready(G* g, bool next = true);
+// Makes a waiting goroutine runnable without queueing it, for a caller that
+// will hand it straight to the scheduler (findRunnableGCWorker). False if
+// it was not waiting.
+bool makeRunnable(G* g);
 // Gosched: the running goroutine goes to the global queue.
 void gosched();
 // goyield: like gosched, but to the tail of the local queue (used after a

@@ -22,8 +22,14 @@ struct LockSet {
   void lock() {
     for (hchan* c : order) c->lock.lock();
   }
+  // Nothing of the LockSet may be read after the last unlock: run as the
+  // park commit (on another stack, maybe another thread), that unlock lets
+  // the select resume, return and reuse its stack at once. Unlocking in
+  // reverse order keeps order[0], which the resumed select locks first,
+  // for last.
   void unlock() {
-    for (auto it = order.rbegin(); it != order.rend(); ++it) (*it)->lock.unlock();
+    hchan* const* cs = order.data();
+    for (size_t i = order.size(); i-- > 0;) cs[i]->lock.unlock();
   }
 };
 

@@ -49,6 +49,26 @@ struct SemaRoot {
     tail = w;
   }
 
+  // Takes w off the list if it is still there (a waiter leaving without
+  // being woken). Returns whether it was.
+  bool unlink(SemaWaiter* w) {
+    SemaWaiter* x = head;
+    while (x != nullptr && x != w) x = x->next;
+    if (x == nullptr) return false;
+    if (w->prev != nullptr) {
+      w->prev->next = w->next;
+    } else {
+      head = w->next;
+    }
+    if (w->next != nullptr) {
+      w->next->prev = w->prev;
+    } else {
+      tail = w->prev;
+    }
+    w->next = w->prev = nullptr;
+    return true;
+  }
+
   SemaWaiter* dequeue(std::atomic<uint32_t>* addr) {
     for (SemaWaiter* w = head; w != nullptr; w = w->next) {
       if (w->addr != addr) continue;
@@ -92,8 +112,14 @@ bool unlockRoot(G*, void* arg) {
 
 void semacquire(std::atomic<uint32_t>* addr, bool lifo) {
   if (cansemacquire(addr)) return;
+  G* g = getg();
+  if (g != nullptr && g->unwinding) {
+    // A destructor blocked while teardown unwinds this goroutine: it is
+    // abandoned here (see park), and must not leave a waiter behind.
+    park(WaitReason::Semacquire, nullptr, nullptr);
+  }
   SemaRoot* root = rootFor(addr);
-  SemaWaiter w{addr, getg(), false, nullptr, nullptr};
+  SemaWaiter w{addr, g, false, nullptr, nullptr};
   for (;;) {
     root->lock.lock();
     // Counting ourselves first means a concurrent semrelease cannot miss us.
@@ -104,7 +130,17 @@ void semacquire(std::atomic<uint32_t>* addr, bool lifo) {
       return;
     }
     root->queue(&w, lifo);
-    park(WaitReason::Semacquire, unlockRoot, root);
+    try {
+      park(WaitReason::Semacquire, unlockRoot, root);
+    } catch (...) {
+      // Unwound at the end of the run (ForcedUnwind): w lives on this
+      // goroutine's stack, which will be reused, so it must not stay in the
+      // table, which outlives the run.
+      root->lock.lock();
+      if (root->unlink(&w)) root->nwait.fetch_sub(1, std::memory_order_seq_cst);
+      root->lock.unlock();
+      throw;
+    }
     if (w.ticket || cansemacquire(addr)) return;
   }
 }

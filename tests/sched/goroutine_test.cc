@@ -73,6 +73,7 @@ TEST(Determinism, SameSeedSameSchedule) {
 }
 
 TEST(Determinism, DifferentSeedsDifferentSchedules) {
+  if (std::getenv("GORT_SEED") != nullptr) GTEST_SKIP() << "GORT_SEED fixes every seed";
   std::vector<std::string> seen;
   for (uint64_t seed = 1; seed <= 10; seed++) seen.push_back(schedule(seed, 4));
   std::sort(seen.begin(), seen.end());

@@ -134,6 +134,11 @@ struct RecvCase {
   SelectCase make() { return SelectCase{ch->raw(), false, buf}; }
   void run(bool ok) {
     T* p = std::launder(reinterpret_cast<T*>(buf));
+    // Destroyed even when fn panics.
+    struct Destroy {
+      T* p;
+      ~Destroy() { p->~T(); }
+    } destroy{p};
     if constexpr (std::is_invocable_v<F&, T&&, bool>) {
       fn(std::move(*p), ok);
     } else if constexpr (std::is_invocable_v<F&, T&&>) {
@@ -141,7 +146,6 @@ struct RecvCase {
     } else {
       fn();
     }
-    p->~T();
   }
   void discard() {}
 };
@@ -171,7 +175,7 @@ void runSelect(Cs&... cs) {
   SelectCase arr[n > 0 ? n : 1];
   int idx[n > 0 ? n : 1];  // position in arr -> position in cs
   int k = 0;
-  int pos = 0;
+  [[maybe_unused]] int pos = 0;  // unused by a select with no cases
   (
       [&](auto& c) {
         if constexpr (!std::decay_t<decltype(c)>::isDefault) {
@@ -182,7 +186,7 @@ void runSelect(Cs&... cs) {
       }(cs),
       ...);
   SelectResult r = selectgo(arr, k, ndefault == 1);
-  int target = -1;
+  [[maybe_unused]] int target = -1;
   if (r.index >= 0) target = idx[r.index];
   pos = 0;
   (
