@@ -2,6 +2,9 @@
 
 #include "gort/run.h"
 
+#include <cstdlib>
+
+#include "gc/run.h"
 #include "runtime/options.h"
 #include "sched/sched.h"
 
@@ -14,7 +17,11 @@ void runMain(void* arg) { (*static_cast<std::function<void()>*>(arg))(); }
 
 int run(const Options& options, std::function<void()> main) {
   runtime::Resolved r = runtime::resolve(options);
-  return sched::start(r.sched, runMain, &main);
+  gc::Config gcfg = gc::configFrom(options.gogc ? options.gogc->c_str() : std::getenv("GOGC"), r.godebug);
+  gc::beginRun(gcfg, r.sched.gomaxprocs);
+  int status = sched::start(r.sched, runMain, &main);
+  gc::endRun();
+  return status;
 }
 
 }  // namespace gort

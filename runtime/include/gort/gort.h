@@ -7,6 +7,8 @@
 
 #include "gort/chan.h"
 #include "gort/failure.h"
+#include "gort/gc.h"
+#include "gort/heap.h"
 #include "gort/goroutine.h"
 #include "gort/panic.h"
 #include "gort/run.h"

@@ -21,6 +21,7 @@
 //   godebug      GODEBUG         comma-separated key=value, Go's keys
 //   stack_size   GORT_STACK_SIZE 256 KiB per goroutine (fixed, not growing)
 //   traceback    GOTRACEBACK     single (none, single, all, system)
+//   gogc         GOGC            100 ("off" disables the collector)
 #pragma once
 
 #include <cstddef>
@@ -42,6 +43,7 @@ struct Options {
   std::optional<std::string> godebug;
   size_t stack_size = 0;
   std::optional<std::string> traceback;
+  std::optional<std::string> gogc;
   // When set, a panic or fatal error ends the run instead of the process:
   // run() fills *capture and returns 2.
   Failure* capture = nullptr;

@@ -1,0 +1,170 @@
+#include "gc/finalizer.h"
+
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#include "gc/collector.h"
+#include "sched/fatal.h"
+
+namespace gort::gc {
+namespace {
+
+struct Queued {
+  void* obj;
+  std::function<void(void*)> fn;
+};
+
+// Held only for short, non-blocking sections.
+sched::SpinLock gLock;
+std::unordered_map<const void*, std::function<void(void*)>>* gRegistry = nullptr;
+std::vector<Queued>* gQueue = nullptr;
+bool gFinalizerParked = false;
+
+void ensure() {
+  if (gRegistry == nullptr) {
+    gRegistry = new std::unordered_map<const void*, std::function<void(void*)>>();
+    gQueue = new std::vector<Queued>();
+  }
+}
+
+void traceFields(const void* obj, Visitor& v) {
+  ObjHeader* h = headerOf(obj);
+  if (h->type->noscan) return;
+  auto* base = static_cast<const char*>(h->payload());
+  for (uint32_t i = 0; i < h->count; i++) h->type->trace(base + i * h->type->size, v);
+}
+
+void markVisit(Visitor*, const void* obj) { shade(obj); }
+
+}  // namespace
+
+void finalizerMain(void*) {
+  for (;;) {
+    std::vector<Queued> batch;
+    gLock.lock();
+    ensure();
+    if (gQueue->empty()) {
+      gFinalizerParked = true;
+      sched::park(
+          sched::WaitReason::FinalizerWait,
+          [](sched::G*, void*) {
+            gLock.unlock();
+            return true;
+          },
+          nullptr);
+      continue;
+    }
+    batch.swap(*gQueue);
+    gLock.unlock();
+    for (Queued& q : batch) {
+      // The object stays rooted by this Local while its finalizer runs.
+      Local<char> keep(static_cast<char*>(q.obj));
+      q.fn(q.obj);
+    }
+  }
+}
+
+void setFinalizer(const void* obj, std::function<void(void*)> fn) {
+  Collector* c = gCollector;
+  bool start = false;
+  {
+    std::lock_guard<sched::SpinLock> lk(gLock);
+    ensure();
+    if (fn) {
+      (*gRegistry)[obj] = std::move(fn);
+      start = c->finalizerG == nullptr;
+    } else {
+      gRegistry->erase(obj);
+    }
+  }
+  if (start) startBackgroundGoroutines();
+  // Registered during mark: its referents may not have been scanned; they
+  // are reachable from it, so shade them now.
+  if (c->phase.load() != kGCoff) {
+    Visitor v(markVisit);
+    traceFields(obj, v);
+  }
+}
+
+void runFinalizerMarking(PState*) {
+  Visitor v(markVisit);
+  std::vector<const void*> objs;
+  {
+    std::lock_guard<sched::SpinLock> lk(gLock);
+    if (gRegistry == nullptr) return;
+    for (auto& [obj, fn] : *gRegistry) objs.push_back(obj);
+  }
+  for (const void* obj : objs) traceFields(obj, v);
+}
+
+void scanFinalizerQueue(PState*) {
+  std::vector<const void*> objs;
+  {
+    std::lock_guard<sched::SpinLock> lk(gLock);
+    if (gQueue == nullptr) return;
+    for (Queued& q : *gQueue) objs.push_back(q.obj);
+  }
+  for (const void* obj : objs) shade(obj);
+}
+
+void queueUnreachableFinalizers() {
+  Collector* c = gCollector;
+  uint32_t e = c->epoch.load();
+  std::lock_guard<sched::SpinLock> lk(gLock);
+  if (gRegistry == nullptr) return;
+  for (auto it = gRegistry->begin(); it != gRegistry->end();) {
+    ObjHeader* h = headerOf(it->first);
+    if (h->mark.load() == e) {
+      ++it;
+      continue;
+    }
+    void* obj = const_cast<void*>(it->first);
+    gQueue->push_back(Queued{obj, std::move(it->second)});
+    it = gRegistry->erase(it);
+    shade(obj);
+  }
+}
+
+void wakeFinalizer() {
+  Collector* c = gCollector;
+  if (c->finalizerG == nullptr) return;
+  bool wake = false;
+  {
+    std::lock_guard<sched::SpinLock> lk(gLock);
+    if (gFinalizerParked && gQueue != nullptr && !gQueue->empty()) {
+      gFinalizerParked = false;
+      wake = true;
+    }
+  }
+  if (wake) sched::ready(c->finalizerG, false);
+}
+
+void forEachFinalizerRoot(const std::function<void(const void*)>& fn) {
+  std::vector<const void*> registered;
+  {
+    std::lock_guard<sched::SpinLock> lk(gLock);
+    if (gRegistry == nullptr) return;
+    for (auto& [obj, f] : *gRegistry) registered.push_back(obj);
+    for (Queued& q : *gQueue) fn(q.obj);
+  }
+  // A registered object's referents are roots; the object itself is not.
+  thread_local const std::function<void(const void*)>* tFn = nullptr;
+  tFn = &fn;
+  Visitor v([](Visitor*, const void* child) { (*tFn)(child); });
+  for (const void* obj : registered) traceFields(obj, v);
+}
+
+void resetFinalizers() {
+  std::lock_guard<sched::SpinLock> lk(gLock);
+  if (gRegistry != nullptr) gRegistry->clear();
+  if (gQueue != nullptr) gQueue->clear();
+  gFinalizerParked = false;
+}
+
+size_t pendingFinalizers() {
+  std::lock_guard<sched::SpinLock> lk(gLock);
+  return gQueue == nullptr ? 0 : gQueue->size();
+}
+
+}  // namespace gort::gc

@@ -1,0 +1,263 @@
+// Allocation: GC objects come from the allocating P's mimalloc heap
+// (mi_heap_new, one per P, never one per goroutine), with a 16-byte header
+// in front (object.h).
+//
+// Two sizes are kept for every object, each labelled where it is reported:
+//   Go-accounted  the payload rounded to Go's size class, large objects to
+//                 8 KiB pages: what HeapAlloc, TotalAlloc and BySize say, and
+//                 what the pacer paces on, so the numbers match Go's.
+//   real          what mimalloc handed out, header included.
+//
+// Allocation is also where the collector takes its share: a goroutine that
+// allocates while marking is in debt and assists (assist.cc); every 64 KiB a
+// P adds its allocation to heapLive, which may start a cycle, and sweeps in
+// proportion; and after every allocation the scheduler may switch
+// goroutines (a yield point).
+
+#include <cxxabi.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "gc/collector.h"
+#include "gc/verify.h"
+#include "sched/fatal.h"
+
+namespace gort {
+namespace detail {
+
+std::atomic<bool> gWriteBarrier{false};
+bool gVerify = false;
+
+const char* demangledName(const std::type_info& t) {
+  // Names live as long as the process (type descriptors are static).
+  static std::mutex mu;
+  static std::unordered_map<const std::type_info*, std::string>* names =
+      new std::unordered_map<const std::type_info*, std::string>();
+  std::lock_guard<std::mutex> lk(mu);
+  auto it = names->find(&t);
+  if (it != names->end()) return it->second.c_str();
+  int status = 0;
+  char* d = abi::__cxa_demangle(t.name(), nullptr, nullptr, &status);
+  std::string s = (status == 0 && d != nullptr) ? d : t.name();
+  std::free(d);
+  return names->emplace(&t, std::move(s)).first->second.c_str();
+}
+
+void* allocObject(const TypeInfo* t, size_t count) {
+  return gc::allocate(t, count);
+}
+
+void afterAlloc() {
+  if (!sched::running() || sched::getm() == nullptr) return;
+  sched::P* p = sched::getp();
+  gc::PState* ps = gc::pstate(p);
+  if (ps->triggerPending) {
+    ps->triggerPending = false;
+    gc::gcStart(false);
+  }
+  sched::yieldpoint();
+}
+
+ConstructScope::ConstructScope(void* l, size_t size, const TypeInfo* t) : lo(l), rooted(false) {
+  sched::G* g = sched::running() ? sched::rootOwner() : nullptr;
+  if (g == nullptr) {
+    savedLo = nullptr;
+    savedSize = 0;
+    savedType = nullptr;
+    return;
+  }
+  gc::GState* gs = gc::gstate(g);
+  savedLo = gs->constructLo;
+  savedSize = gs->constructSize;
+  savedType = gs->constructType;
+  gs->constructLo = l;
+  gs->constructSize = size;
+  gs->constructType = t;
+  if (t != nullptr) {
+    trace = [](const RootNode* n, Visitor& v) { v.visitRaw(static_cast<const ConstructScope*>(n)->lo); };
+    registerLocal(this);
+    rooted = true;
+  }
+}
+
+ConstructScope::~ConstructScope() {
+  if (rooted) unregisterLocal(this);
+  sched::G* g = sched::running() ? sched::rootOwner() : nullptr;
+  if (g == nullptr) return;
+  gc::GState* gs = gc::gstate(g);
+  gs->constructLo = savedLo;
+  gs->constructSize = savedSize;
+  gs->constructType = savedType;
+}
+
+// ---------------------------------------------------------------------------
+// Roots
+
+void registerLocal(RootNode* n) {
+  sched::G* g = sched::running() ? sched::rootOwner() : nullptr;
+  n->prev = nullptr;
+  if (g == nullptr) {
+    n->owner = nullptr;
+    n->next = nullptr;
+    if (gVerify) gc::verifyFail("Local<T> created outside a goroutine: nothing roots it (use Global<T> for variables that outlive goroutines)");
+    return;
+  }
+  gc::GState* gs = gc::gstate(g);
+  n->owner = g;
+  n->next = gs->locals;
+  if (gs->locals != nullptr) gs->locals->prev = n;
+  gs->locals = n;
+}
+
+void unregisterLocal(RootNode* n) {
+  if (n->owner == nullptr) return;
+  gc::GState* gs = gc::gstate(static_cast<sched::G*>(n->owner));
+  if (n->prev != nullptr) {
+    n->prev->next = n->next;
+  } else {
+    gs->locals = n->next;
+  }
+  if (n->next != nullptr) n->next->prev = n->prev;
+  n->owner = nullptr;
+}
+
+namespace {
+std::mutex& globalsMu() {
+  static std::mutex* mu = new std::mutex();
+  return *mu;
+}
+RootNode*& globalsHead() {
+  static RootNode* head = nullptr;
+  return head;
+}
+}  // namespace
+
+void registerGlobal(RootNode* n) {
+  std::lock_guard<std::mutex> lk(globalsMu());
+  n->prev = nullptr;
+  n->next = globalsHead();
+  if (n->next != nullptr) n->next->prev = n;
+  globalsHead() = n;
+}
+
+void unregisterGlobal(RootNode* n) {
+  std::lock_guard<std::mutex> lk(globalsMu());
+  if (n->prev != nullptr) {
+    n->prev->next = n->next;
+  } else if (globalsHead() == n) {
+    globalsHead() = n->next;
+  }
+  if (n->next != nullptr) n->next->prev = n->prev;
+}
+
+}  // namespace detail
+
+namespace gc {
+
+void forEachGlobal(const std::function<void(detail::RootNode*)>& fn) {
+  std::lock_guard<std::mutex> lk(detail::globalsMu());
+  for (detail::RootNode* n = detail::globalsHead(); n != nullptr; n = n->next) fn(n);
+}
+
+int64_t goSize(size_t payload) { return static_cast<int64_t>(roundupsize(payload)); }
+
+namespace {
+
+// Every this many bytes a P adds its allocation to heapLive (Go updates
+// heapLive when an mcache takes a fresh span; a span is at least 8 KiB and
+// typically tens of KiB for small objects).
+constexpr int64_t kFlushBytes = 64 << 10;
+
+AllocChunk* newChunk() {
+  void* mem = mi_malloc(sizeof(AllocChunk));
+  if (mem == nullptr) sched::fatal("runtime: out of memory");
+  return ::new (mem) AllocChunk();
+}
+
+[[noreturn]] void outOfMemory(size_t bytes) {
+  sched::fatal("runtime: out of memory: cannot allocate " + std::to_string(bytes) + "-byte block");
+}
+
+}  // namespace
+
+AllocChunk* takeChunk(PState* ps) {
+  AllocChunk* c = ps->chunk;
+  ps->chunk = newChunk();
+  return c;
+}
+
+void freeChunk(AllocChunk* c) {
+  c->~AllocChunk();
+  mi_free(c);
+}
+
+void* allocate(const TypeInfo* t, size_t count) {
+  sched::P* p = sched::running() ? sched::getp() : nullptr;
+  if (p == nullptr) {
+    std::fprintf(stderr, "gort: GC allocation (New, String, Slice, Map) outside gort::run\n");
+    std::abort();
+  }
+  Collector* c = gCollector;
+  PState* ps = pstate(p);
+  if (count != 0 && t->size > (size_t{1} << 48) / count) outOfMemory(t->size * count);
+  size_t payload = t->size * count;
+  int64_t gosz = goSize(payload);
+
+  // A goroutine allocating while the collector marks pays for it in scan
+  // work first (mallocgc's deductAssistCredit).
+  sched::G* g = sched::getg();
+  if (c->blackenEnabled.load(std::memory_order_relaxed) && g != nullptr && !g->system) {
+    GState* gs = gstate(g);
+    gs->assistBytes -= static_cast<int64_t>(payload);
+    if (gs->assistBytes < 0) gcAssistAlloc(g, gs);
+  }
+
+  size_t total = sizeof(ObjHeader) + payload;
+  void* raw = mi_heap_zalloc(ps->heap, total);
+  if (raw == nullptr) outOfMemory(total);
+  auto* h = static_cast<ObjHeader*>(raw);
+  h->type = t;
+  h->count = static_cast<uint32_t>(count);
+  h->mark.store(c->epoch.load(std::memory_order_relaxed), std::memory_order_relaxed);
+
+  AllocChunk* ch = ps->chunk;
+  if (ch->n == kChunkCap) {
+    // A full log goes straight to the swept list: its objects are live until
+    // the next cycle looks at them.
+    AllocChunk* full = takeChunk(ps);
+    std::lock_guard<sched::SpinLock> lk(c->sweepLock);
+    full->next = c->swept;
+    c->swept = full;
+    ch = ps->chunk;
+  }
+  ch->objs[ch->n++] = h;
+
+  ps->mallocs++;
+  ps->totalAlloc += static_cast<uint64_t>(gosz);
+  ps->realAlloc += mi_usable_size(raw);
+  int cls = sizeToClass(payload);
+  ps->bySizeMallocs[cls]++;
+  ps->unflushed += gosz;
+  if (!t->noscan) ps->unflushedScan += gosz;
+
+  if (c->blackenEnabled.load(std::memory_order_relaxed)) {
+    // Objects allocated during mark are black: they count as marked.
+    c->bytesMarked.fetch_add(gosz, std::memory_order_relaxed);
+    if (g != nullptr && !g->system) gstate(g)->assistBytes -= gosz - static_cast<int64_t>(payload);
+  }
+  if (ps->unflushed >= kFlushBytes) flushAlloc(p, ps);
+  if (c->cfg.stress > 0 &&
+      c->allocsSinceStress.fetch_add(1, std::memory_order_relaxed) + 1 >= static_cast<uint64_t>(c->cfg.stress)) {
+    c->allocsSinceStress.store(0, std::memory_order_relaxed);
+    ps->triggerPending = true;
+  }
+  return h->payload();
+}
+
+}  // namespace gc
+}  // namespace gort

@@ -1,0 +1,308 @@
+// Marking: shading objects grey, and draining grey objects to black.
+//
+// Grey objects wait in work buffers: each P has one it pushes to and pops
+// from (the write barrier, assists and the P's mark worker all use their
+// P's), and full buffers go to a global list any P can take from (Go's
+// gcWork and work.full). An object is scanned by its type's trace method;
+// an array bigger than 128 KiB is scanned in oblets of 128 KiB, each its own
+// work item, so that one huge bucket array neither stalls a worker for long
+// nor lets an assist overpay by megabytes.
+//
+// Scan work is counted in bytes scanned, as Go counts it; the pacer turns
+// it into assist ratios.
+
+#include <algorithm>
+
+#include "gc/collector.h"
+#include "gc/finalizer.h"
+#include "gc/verify.h"
+#include "sched/fatal.h"
+
+namespace gort {
+namespace detail {
+void visitObject(Visitor* v, const void* obj) { v->fn()(v, obj); }
+}  // namespace detail
+
+namespace gc {
+
+Collector* gCollector = nullptr;
+
+namespace {
+
+constexpr size_t kMaxObletBytes = 128 << 10;  // Go's maxObletBytes
+
+void markVisit(Visitor*, const void* obj) { shade(obj); }
+
+WorkBuf* getEmptyBuf() {
+  Collector* c = gCollector;
+  {
+    std::lock_guard<sched::SpinLock> lk(c->workLock);
+    if (WorkBuf* b = c->emptyBufs) {
+      c->emptyBufs = b->next;
+      b->next = nullptr;
+      b->n = 0;
+      return b;
+    }
+  }
+  void* mem = mi_malloc(sizeof(WorkBuf));
+  if (mem == nullptr) sched::fatal("runtime: out of memory (mark work buffers)");
+  return ::new (mem) WorkBuf();
+}
+
+void putFull(WorkBuf* b) {
+  Collector* c = gCollector;
+  std::lock_guard<sched::SpinLock> lk(c->workLock);
+  b->next = c->fullBufs;
+  c->fullBufs = b;
+  c->fullCount.fetch_add(1, std::memory_order_release);
+}
+
+void putEmpty(WorkBuf* b) {
+  Collector* c = gCollector;
+  std::lock_guard<sched::SpinLock> lk(c->workLock);
+  b->next = c->emptyBufs;
+  c->emptyBufs = b;
+}
+
+WorkBuf* takeFull() {
+  Collector* c = gCollector;
+  if (c->fullCount.load(std::memory_order_acquire) == 0) return nullptr;
+  std::lock_guard<sched::SpinLock> lk(c->workLock);
+  WorkBuf* b = c->fullBufs;
+  if (b == nullptr) return nullptr;
+  c->fullBufs = b->next;
+  b->next = nullptr;
+  c->fullCount.fetch_sub(1, std::memory_order_release);
+  return b;
+}
+
+void push(PState* ps, WorkItem it) {
+  WorkBuf* b = ps->wbuf;
+  if (b == nullptr) {
+    b = ps->wbuf = getEmptyBuf();
+  } else if (b->n == kWorkBufCap) {
+    putFull(b);
+    b = ps->wbuf = getEmptyBuf();
+  }
+  b->items[b->n++] = it;
+}
+
+bool pop(PState* ps, WorkItem* out) {
+  WorkBuf* b = ps->wbuf;
+  if (b == nullptr || b->n == 0) {
+    WorkBuf* full = takeFull();
+    if (full == nullptr) return false;
+    if (b != nullptr) putEmpty(b);
+    b = ps->wbuf = full;
+  }
+  *out = b->items[--b->n];
+  return true;
+}
+
+// Scans one work item; returns the scan work it was worth (bytes).
+int64_t scanItem(PState* ps, const WorkItem& it, Visitor& v) {
+  ObjHeader* h = it.obj;
+  const TypeInfo* t = h->type;
+  if (h->count == 1) {
+    t->trace(h->payload(), v);
+    return static_cast<int64_t>(t->size);
+  }
+  // An array: elements [start, end), the rest pushed as another oblet.
+  size_t perOblet = std::max<size_t>(1, kMaxObletBytes / std::max<size_t>(1, t->size));
+  size_t start = it.start;
+  size_t end = std::min<size_t>(h->count, start + perOblet);
+  if (end < h->count) push(ps, WorkItem{h, static_cast<uint32_t>(end)});
+  auto* base = static_cast<const char*>(h->payload());
+  for (size_t i = start; i < end; i++) t->trace(base + i * t->size, v);
+  return static_cast<int64_t>((end - start) * t->size);
+}
+
+// Claims and runs the next root job. False when all are claimed.
+bool claimRoot(PState* ps) {
+  Collector* c = gCollector;
+  size_t i = c->nextRoot.fetch_add(1, std::memory_order_acq_rel);
+  if (i >= c->roots.size()) return false;
+  const RootJob& job = c->roots[i];
+  switch (job.kind) {
+    case RootJob::Globals: {
+      Visitor v(markVisit);
+      int64_t n = 0;
+      forEachGlobal([&](detail::RootNode* node) {
+        node->trace(node, v);
+        n++;
+      });
+      c->globalsScanBytes.store(n * 8, std::memory_order_relaxed);
+      c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
+      break;
+    }
+    case RootJob::FinalizerObjects:
+      runFinalizerMarking(ps);
+      c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
+      break;
+    case RootJob::FinalizerQueue:
+      scanFinalizerQueue(ps);
+      c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
+      break;
+    case RootJob::Goroutine:
+      // Counted down when the scan really happens (it may be deferred to
+      // the goroutine's next safepoint).
+      scanGoroutine(job.g);
+      break;
+  }
+  return true;
+}
+
+// Bytes of stack a suspended goroutine uses, for the pacer's stack term.
+int64_t stackInUse(sched::G* g) {
+  if (!g->started || g->ctx.fctx == nullptr) return 0;
+  auto top = reinterpret_cast<uintptr_t>(g->stack.lo) + g->stack.size;
+  auto sp = reinterpret_cast<uintptr_t>(g->ctx.fctx);
+  return sp < top ? static_cast<int64_t>(top - sp) : 0;
+}
+
+// Scans g's roots; the caller has made sure g cannot run meanwhile.
+void scanRootsOf(sched::G* g, GState* gs) {
+  Collector* c = gCollector;
+  if (!claimScan(gs, c->epoch.load(std::memory_order_relaxed))) return;
+  gs->scanRequested = false;
+  Visitor v(markVisit);
+  for (detail::RootNode* n = gs->locals; n != nullptr; n = n->next) n->trace(n, v);
+  c->stackScanBytes.fetch_add(stackInUse(g), std::memory_order_relaxed);
+  c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+}  // namespace
+
+void shade(const void* obj) {
+  Collector* c = gCollector;
+  ObjHeader* h = headerOf(obj);
+  uint32_t e = c->epoch.load(std::memory_order_relaxed);
+  if (h->mark.load(std::memory_order_relaxed) == e) return;
+  if (detail::gVerify) verifyHeader(h, obj);
+  if (h->mark.exchange(e, std::memory_order_acq_rel) == e) return;
+  PState* ps = pstate(sched::getp());
+  ps->markedLocal += goSize(h->payloadSize());
+  if (h->type->noscan) return;  // black at once: nothing inside to find
+  push(ps, WorkItem{h, 0});
+}
+
+int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
+  Collector* c = gCollector;
+  Visitor v(markVisit);
+  int64_t work = 0;
+  int items = 0;
+  while (budget < 0 || work < budget) {
+    WorkItem it;
+    if (!pop(ps, &it)) {
+      if (!claimRoot(ps)) break;
+      continue;
+    }
+    work += scanItem(ps, it, v);
+    if (allowPreempt && (++items & 63) == 0) {
+      // Let the scheduler in now and then: a stop-the-world, another
+      // goroutine (deterministic mode), or preemption.
+      // A user goroutine (an assist) may come back on another P.
+      c->bytesMarked.fetch_add(ps->markedLocal, std::memory_order_relaxed);
+      ps->markedLocal = 0;
+      sched::safepoint();
+      ps = pstate(sched::getp());
+      if (!c->blackenEnabled.load(std::memory_order_relaxed)) break;
+    }
+  }
+  ps->scanWork += work;
+  c->scanWorkDone.fetch_add(work, std::memory_order_relaxed);
+  c->bytesMarked.fetch_add(ps->markedLocal, std::memory_order_relaxed);
+  ps->markedLocal = 0;
+  // Publish scan work as it happens (Go flushes every gcCreditSlack units),
+  // so revise() sees the cycle's progress and can extrapolate a growing heap.
+  ps->unpublishedWork += work;
+  if (ps->unpublishedWork >= kGCCreditSlack) {
+    std::lock_guard<sched::SpinLock> lk(c->pacerLock);
+    c->pacer.addScanWork(ps->unpublishedWork, 0, 0);
+    ps->unpublishedWork = 0;
+  }
+  return work;
+}
+
+void flushWorkBuf(PState* ps) {
+  Collector* c = gCollector;
+  if (ps->wbuf != nullptr && ps->wbuf->n > 0) {
+    putFull(ps->wbuf);
+    ps->wbuf = nullptr;
+  }
+  c->bytesMarked.fetch_add(ps->markedLocal, std::memory_order_relaxed);
+  ps->markedLocal = 0;
+}
+
+bool localWork(PState* ps) { return ps->wbuf != nullptr && ps->wbuf->n > 0; }
+
+// Work any worker could take now: grey objects in the global list, or
+// root jobs nobody has claimed. (Grey objects in other Ps' buffers and
+// goroutine scans waiting for a safepoint are collected by gcMarkDone with
+// the world stopped.)
+bool markWorkAvailable() {
+  Collector* c = gCollector;
+  return c->fullCount.load(std::memory_order_acquire) > 0 || c->nextRoot.load() < c->roots.size();
+}
+
+void scanGoroutine(sched::G* g) {
+  GState* gs = gstate(g);
+  Collector* c = gCollector;
+  if (gs->scannedEpoch.load() == c->epoch.load(std::memory_order_relaxed)) return;
+  uint32_t s = g->status() & ~sched::kGscan;
+  if (s == sched::kGdead || s == sched::kGidle) {
+    if (claimScan(gs, c->epoch.load(std::memory_order_relaxed))) c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
+    return;
+  }
+  if (sched::deterministic() || g == sched::getg() || sched::worldStopped()) {
+    // One thread, ourselves, or everyone stopped: nothing can change g's
+    // roots while we read them.
+    scanRootsOf(g, gs);
+    return;
+  }
+  for (uint32_t from : {static_cast<uint32_t>(sched::kGrunnable), static_cast<uint32_t>(sched::kGwaiting)}) {
+    uint32_t expected = from;
+    if (g->atomicstatus.compare_exchange_strong(expected, from | sched::kGscan, std::memory_order_acq_rel)) {
+      scanRootsOf(g, gs);
+      g->atomicstatus.store(from, std::memory_order_release);
+      return;
+    }
+  }
+  // Running on another M: it scans itself at its next safepoint.
+  gs->scanRequested = true;
+  sched::requestGcAttention(nullptr);
+}
+
+void scanPendingGoroutines() {
+  Collector* c = gCollector;
+  for (const RootJob& job : c->roots) {
+    if (job.kind == RootJob::Goroutine && gstate(job.g)->scannedEpoch.load() != c->epoch.load()) {
+      scanGoroutine(job.g);
+    }
+  }
+}
+
+void onGoroutineCreated(sched::G* g) {
+  Collector* c = gCollector;
+  GState* gs = gstate(g);
+  if (c == nullptr) return;
+  if (c->phase.load(std::memory_order_acquire) == kGCoff) return;
+  // A goroutine born during mark is black: its roots (the Locals its closure
+  // captured) are shaded now, and it is never scanned this cycle.
+  Visitor v(markVisit);
+  for (detail::RootNode* n = gs->locals; n != nullptr; n = n->next) n->trace(n, v);
+  if (claimScan(gs, c->epoch.load())) {
+    // If this cycle's root list names it (a reused G), that job is done.
+    bool listed = false;
+    for (const RootJob& job : c->roots) listed |= job.kind == RootJob::Goroutine && job.g == g;
+    if (listed) c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
+  }
+}
+
+void selfScan(sched::G* g) {
+  GState* gs = gstate(g);
+  if (gs->scanRequested && gCollector->phase.load() != kGCoff) scanRootsOf(g, gs);
+}
+
+}  // namespace gc
+}  // namespace gort

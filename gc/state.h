@@ -1,0 +1,105 @@
+// The collector's state: per P, per goroutine, and global.
+#pragma once
+
+#include <mimalloc.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+#include "gc/object.h"
+#include "gc/pacer.h"
+#include "gc/sizeclasses.h"
+#include "sched/g.h"
+#include "sched/sched.h"
+#include "sched/spinlock.h"
+
+namespace gort::gc {
+
+// gcphase (mgc.go): the write barrier is on in mark and mark termination.
+enum Phase : uint32_t { kGCoff = 0, kGCmark = 1, kGCmarktermination = 2 };
+
+// Every object a P allocates is logged here; sweeping walks the logs. A
+// chunk's entries are compacted in place as the sweeper frees objects.
+constexpr uint32_t kChunkCap = 4096;
+struct AllocChunk {
+  AllocChunk* next = nullptr;
+  uint32_t n = 0;
+  ObjHeader* objs[kChunkCap];
+};
+
+// A unit of mark work: an object, or (for big arrays) the part of it from
+// element `start` on (Go's oblets, maxObletBytes = 128 KiB).
+struct WorkItem {
+  ObjHeader* obj;
+  uint32_t start;
+};
+constexpr uint32_t kWorkBufCap = 253;  // Go's workbuf holds 253 pointers
+struct WorkBuf {
+  WorkBuf* next = nullptr;
+  uint32_t n = 0;
+  WorkItem items[kWorkBufCap];
+};
+
+struct PState {
+  mi_heap_t* heap = nullptr;
+  AllocChunk* chunk = nullptr;
+
+  // Allocation not yet added to the global heapLive (flushed every
+  // kFlushBytes, the way Go updates heapLive when an mcache refills a span).
+  int64_t unflushed = 0;
+  int64_t unflushedScan = 0;  // the scannable part of it
+  // heapLive crossed the trigger (or gcstress fired): start a cycle once the
+  // new object is rooted (afterAlloc).
+  bool triggerPending = false;
+
+  // Cumulative counters, written only by this P, summed with the world
+  // stopped by ReadMemStats.
+  uint64_t mallocs = 0;
+  uint64_t totalAlloc = 0;  // bytes as Go accounts them (size classes)
+  uint64_t realAlloc = 0;   // bytes mimalloc really handed out, header included
+  uint64_t bySizeMallocs[kNumSizeClasses] = {};
+
+  // Marking.
+  WorkBuf* wbuf = nullptr;
+  int64_t scanWork = 0;    // scan work done by this P this cycle
+  int64_t markedLocal = 0; // bytes shaded here, not yet added to bytesMarked
+  int64_t unpublishedWork = 0;  // heap scan work not yet given to the pacer
+
+  // The background mark worker that belongs to this P.
+  sched::G* worker = nullptr;
+  MarkWorkerMode workerMode = MarkWorkerMode::None;  // what the worker runs as now
+  // Fractional worker time on this P this cycle, in the pacer's clock
+  // (collector.cc pacerNow: ns, or scheduling decisions in deterministic
+  // mode).
+  int64_t fractionalTime = 0;
+};
+
+struct GState {
+  detail::RootNode* locals = nullptr;  // Local<T> roots, most recent first
+  int64_t assistBytes = 0;             // Go's gcAssistBytes: credit (>0) or debt (<0)
+  std::atomic<uint32_t> scannedEpoch{0};  // cycle in which this G's roots were scanned
+  bool scanRequested = false;
+  // The object (or root) being constructed, for verify mode's Ptr checks.
+  void* constructLo = nullptr;
+  size_t constructSize = 0;
+  const TypeInfo* constructType = nullptr;
+  int64_t assistNs = 0;                // time spent in mark assist
+};
+static_assert(sizeof(GState) <= sched::kGcPerGSize, "GState must fit in G::gcdata");
+
+// Claims the scan of a goroutine's roots for cycle e: true for exactly one
+// caller per cycle.
+inline bool claimScan(GState* gs, uint32_t e) {
+  uint32_t old = gs->scannedEpoch.load(std::memory_order_acquire);
+  while (old != e) {
+    if (gs->scannedEpoch.compare_exchange_weak(old, e, std::memory_order_acq_rel)) return true;
+  }
+  return false;
+}
+
+inline PState* pstate(sched::P* p) { return *reinterpret_cast<PState**>(p->gcdata); }
+inline GState* gstate(sched::G* g) { return reinterpret_cast<GState*>(g->gcdata); }
+
+}  // namespace gort::gc
