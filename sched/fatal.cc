@@ -157,7 +157,10 @@ void fatalPanic(G* g, const Panic& p) {
   if (!claimFailure()) stopSecondFailure();
   const Traceback& tb = gSched->cfg.traceback;
   if (tb.all) freezeTheWorld();
-  std::string report = "panic: " + p.message();
+  // Go's printpanics: the replaced panics first, each line then indented.
+  std::string report;
+  for (const std::string& earlier : p.replaced()) report += "panic: " + earlier + "\n\t";
+  report += "panic: " + p.message();
   if (p.isRuntimeError() && p.message().find("nil pointer dereference") != std::string::npos) {
     report += "\n[signal SIGSEGV: segmentation violation]";
   }

@@ -77,6 +77,12 @@ void Panic::captureStack() {
   sched::captureCurrentStack(&stack_, 1);
 }
 
+void Panic::replace(const Panic& earlier, bool recovered) {
+  std::vector<std::string> chain = earlier.replaced_;
+  chain.push_back(earlier.message_ + (recovered ? " [recovered]" : ""));
+  replaced_ = std::move(chain);
+}
+
 void panic(const char* s) {
   Panic p{std::string(s)};
   p.captureStack();
@@ -124,6 +130,7 @@ bool DeferFrame::run(Panic* inFlight) {
     if (raised) {
       // The new panic replaces the one in flight (recovered or not).
       if (inFlight != nullptr) {
+        raised->replace(*inFlight, rec.recovered);
         *inFlight = std::move(*raised);
       } else {
         own.emplace(std::move(*raised));

@@ -429,6 +429,8 @@ bool deadlockedLocked() {
 }
 
 void reportDeadlock() {
+  // No user goroutine left at all: main must have called Goexit (checkdead).
+  if (gSched->ngoroutines.load() == 0) fatal("no goroutines (main called runtime.Goexit) - deadlock!");
   fatal("all goroutines are asleep - deadlock!");
 }
 
@@ -515,7 +517,7 @@ G* handoffCandidate(M* m, bool* inheritTime);
   M* m = g->m;
   destroyClosure(g);  // first: Locals the closure holds unregister from g
   hooks().onGExit(g);
-  if (g == gSched->mainG && !gSched->exiting.load()) {
+  if (g == gSched->mainG && !gSched->exiting.load() && !gSched->mainGoexited) {
     g->fnRun = nullptr;  // nothing left to unwind: teardown just frees it
     exitRun(0);
   }
@@ -539,6 +541,9 @@ void runBody(G* g) {
     g->fnRun(g->fnArg);
   } catch (detail::ForcedUnwind&) {
   } catch (detail::GoexitUnwind&) {
+    // Goexit in main ends main's goroutine but not the program: the others
+    // run on, and when none is left it is a deadlock, as in Go.
+    if (g == gSched->mainG) gSched->mainGoexited = true;
   } catch (Panic& p) {
     unrecovered.emplace(std::move(p));
   }

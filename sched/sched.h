@@ -129,6 +129,7 @@ struct Sched {
   std::mutex gfreeLock;
   G* gfree = nullptr;
   G* mainG = nullptr;
+  bool mainGoexited = false;           // main called Goexit
 
   // Stop the world.
   std::atomic<bool> gcwaiting{false};

@@ -454,14 +454,11 @@ TEST(FailureOnce, OnlyTheFirstFailureIsReported) {
   }
 }
 
-// Known divergences from Go 1.19, kept as failing tests until fixed.
+// Corners where gort once diverged from Go 1.19.
 
-// DISABLED: gort ends the run with status 0 as soon as main calls Goexit
-// (goexit0 treats any end of main as main returning). Go keeps running the
-// other goroutines and, once none is left, dies with
-// "fatal error: no goroutines (main called runtime.Goexit) - deadlock!"
-// (proc.go checkdead), exit status 2.
-TEST(GoDivergence, DISABLED_GoexitInMainLetsTheOthersFinishThenIsADeadlock) {
+// Goexit in main: the other goroutines run on; with none left it is Go's
+// "no goroutines" deadlock.
+TEST(GoDivergence, GoexitInMainLetsTheOthersFinishThenIsADeadlock) {
   Config cfg{Mode::Deterministic, 1, 1};
   bool otherFinished = false;
   Outcome o = run(cfg, [&] {
@@ -477,12 +474,9 @@ TEST(GoDivergence, DISABLED_GoexitInMainLetsTheOthersFinishThenIsADeadlock) {
   EXPECT_EQ(o.failure.message, "no goroutines (main called runtime.Goexit) - deadlock!");
 }
 
-// DISABLED: a panic raised by a deferred call while another is in flight
-// replaces it (right for recover), but the report then shows only the new
-// one: "panic: second". Go prints the whole chain, oldest first:
-// "panic: first\n\tpanic: second" (panic.go printpanics). Fixing it needs
-// Panic to keep the panics it replaced.
-TEST(GoDivergence, DISABLED_UnrecoveredNestedPanicsPrintTheChain) {
+// A panic raised by a deferred call while another is in flight: Go prints
+// the whole chain, oldest first (panic.go printpanics).
+TEST(GoDivergence, UnrecoveredNestedPanicsPrintTheChain) {
   Config cfg{Mode::Deterministic, 1, 1};
   Outcome o = run(cfg, [] {
     func([](Defer& defer) {

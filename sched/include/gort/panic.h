@@ -66,6 +66,12 @@ class Panic : public std::exception {
   const std::vector<uintptr_t>& stack() const { return stack_; }
   void captureStack();
 
+  // The panics this one replaced (raised by a deferred call while they were
+  // in flight), oldest first, as Go prints them: "first" or
+  // "first [recovered]".
+  const std::vector<std::string>& replaced() const { return replaced_; }
+  void replace(const Panic& earlier, bool recovered);
+
  private:
   Panic() = default;
   template <class T>
@@ -77,6 +83,7 @@ class Panic : public std::exception {
   std::any value_;
   bool runtimeError_ = false;
   std::vector<uintptr_t> stack_;
+  std::vector<std::string> replaced_;
 };
 
 template <class T>
