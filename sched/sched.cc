@@ -2,6 +2,10 @@
 
 #include <time.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -107,9 +111,37 @@ void addToAllgs(G* g) {
 }
 
 void releaseG(G* g) {
+  P* p = getp();
+  if (p != nullptr && p->ngfree < P::kCacheMax) {
+    g->schedlink = p->gfree;
+    p->gfree = g;
+    p->ngfree++;
+    return;
+  }
   std::lock_guard<std::mutex> lk(gSched->gfreeLock);
   g->schedlink = gSched->gfree;
   gSched->gfree = g;
+}
+
+bool getStack(Stack* out) {
+  P* p = getp();
+  if (p != nullptr && p->nstacks > 0) {
+    *out = p->stacks[--p->nstacks];
+    return true;
+  }
+  return stackPool().get(out);
+}
+
+void putStack(const Stack& s) {
+  P* p = getp();
+  if (p != nullptr && p->nstacks < P::kCacheMax && s.size == stackPool().stackSize()) {
+#if defined(GORT_ASAN)
+    stackPool().unpoison(s);
+#endif
+    p->stacks[p->nstacks++] = s;
+    return;
+  }
+  stackPool().put(s);
 }
 
 void casToRunning(G* g) {
@@ -150,7 +182,7 @@ void prepareToRun(M* m, G* g, bool inheritTime) {
   if (!inheritTime) m->p->schedtick.fetch_add(1, std::memory_order_relaxed);
   if (deterministic()) g->sliceLeft = newSlice();
   if (!g->started) {
-    if (!stackPool().get(&g->stack)) {
+    if (!getStack(&g->stack)) {
       fatal("runtime: cannot allocate goroutine stack (too many goroutines hold stacks; see vm.max_map_count)");
     }
     makeContext(&g->ctx, g->stack.lo, g->stack.size, gEntry, g);
@@ -261,6 +293,36 @@ void runTimers() {
   for (const Timer& x : due) x.fire(x.arg);
 }
 
+void spinPause() {
+#if defined(__x86_64__)
+  for (int i = 0; i < 20; i++) _mm_pause();
+#endif
+}
+
+bool workVisible(P* self) {
+  if (gSched->runq.size() > 0) return true;
+  for (P* o : gSched->allp) {
+    if (o != self && !o->runq.empty()) return true;
+  }
+  return !gSched->timers.empty() && gSched->timers.next() <= nanotime();
+}
+
+// How long an M with nothing to do keeps looking before it sleeps.
+constexpr int64_t kIdleSpinNs = 20'000;
+
+bool spinForWork(P* p) {
+  if (std::thread::hardware_concurrency() <= 1) return false;
+  int64_t until = realNanotime() + kIdleSpinNs;
+  while (realNanotime() < until) {
+    if (workVisible(p) || gSched->gcwaiting.load(std::memory_order_relaxed) ||
+        gSched->exiting.load(std::memory_order_relaxed)) {
+      return true;
+    }
+    spinPause();
+  }
+  return false;
+}
+
 // Work stealing: up to 4 rounds over the other Ps in random order; the last
 // round also takes a victim's runnext (findRunnable's stealWork).
 G* stealWork(P* p) {
@@ -272,6 +334,14 @@ G* stealWork(P* p) {
     for (int i = 0; i < n; i++) {
       P* victim = gSched->allp[(start + static_cast<uint32_t>(i)) % static_cast<uint32_t>(n)];
       if (victim == p) continue;
+      if (stealRunNext && !deterministic() && victim->status.load(std::memory_order_relaxed) == kPrunning &&
+          victim->runq.empty() == false && victim->runq.size() == 0) {
+        // Only runnext is left, and its P is running: it is about to run
+        // that goroutine itself (the one it just readied or created). Give
+        // it ~3 us before stealing it, as Go's runqgrab does.
+        int64_t until = realNanotime() + 3000;
+        while (realNanotime() < until && victim->runq.peekRunnext() != nullptr) spinPause();
+      }
       uint32_t got = victim->runq.grab(batch, stealRunNext);
       if (got == 0) continue;
       G* g = batch[got - 1];
@@ -324,6 +394,11 @@ void sleepIdle(M* m, bool recheck);
 // findRunnable look again.
 void idleParallel(M* m) {
   P* p = m->p;
+  // Spin a little before sleeping: work that turns up within a few
+  // microseconds (a goroutine just created or readied elsewhere) is then
+  // found without a futex round trip on either side, since a P that has not
+  // published itself idle is not woken (Go's spinning Ms).
+  if (spinForWork(p)) return;
   bool deadlock = false;
   {
     std::unique_lock<std::mutex> lk(gSched->lock);
@@ -503,7 +578,7 @@ void schedule(M* m) {
 // to the free list. Runs on the next stack, so freeing this one is safe.
 void afterExit(Context*, void* arg) {
   G* g = static_cast<G*>(arg);
-  stackPool().put(g->stack);
+  putStack(g->stack);
   g->stack = Stack{};
   destroyContext(&g->ctx);
   g->started = false;
@@ -789,7 +864,12 @@ void sysmonMain() {
 
 G* allocG() {
   G* g = nullptr;
-  {
+  P* p = getp();
+  if (p != nullptr && p->gfree != nullptr) {
+    g = p->gfree;
+    p->gfree = g->schedlink;
+    p->ngfree--;
+  } else {
     std::lock_guard<std::mutex> lk(gSched->gfreeLock);
     g = gSched->gfree;
     if (g != nullptr) gSched->gfree = g->schedlink;
@@ -1175,6 +1255,9 @@ int start(const Config& cfg, void (*mainFn)(void*), void* arg) {
       delete g;
       g = next;
     }
+  }
+  for (P* p : s.allp) {
+    for (int i = 0; i < p->nstacks; i++) stackPool().put(p->stacks[i]);
   }
   for (M* m : s.allm) delete m;
   for (P* p : s.allp) delete p;

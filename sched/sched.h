@@ -76,6 +76,16 @@ struct P {
   // A goroutine on this P should stop at its next safepoint: preemption,
   // stop-the-world, GC attention or shutdown. One load on the fast path.
   std::atomic<uint32_t> attention{0};
+
+  // Caches of dead Gs and free stacks, so that creating and ending a
+  // goroutine takes no lock (Go's p.gFree and stack caches). Only this P's
+  // M touches them.
+  static constexpr int kCacheMax = 64;
+  G* gfree = nullptr;
+  int ngfree = 0;
+  Stack stacks[kCacheMax];
+  int nstacks = 0;
+
   alignas(64) unsigned char gcdata[kGcPerPSize];
 };
 

@@ -87,6 +87,12 @@ void StackPool::put(Stack s) {
   gFree.push_back(s);
 }
 
+void StackPool::unpoison([[maybe_unused]] const Stack& s) {
+#if defined(GORT_ASAN)
+  __asan_unpoison_memory_region(s.lo, s.size);
+#endif
+}
+
 void StackPool::releaseAll() {
   std::lock_guard<std::mutex> lk(gPoolMu);
   for (const Stack& s : gFree) unmap(s);

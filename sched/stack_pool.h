@@ -46,6 +46,8 @@ class StackPool {
   // Returns false when the kernel refuses another mapping.
   bool get(Stack* out);
   void put(Stack s);
+  // ASan: a stack reused without going through put() must be unpoisoned.
+  void unpoison(const Stack& s);
   void releaseAll();
 
  private:
