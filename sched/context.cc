@@ -26,13 +26,23 @@ struct EhGlobals {
 };
 extern "C" EhGlobals* __cxa_get_globals() noexcept;
 
+// The pointer is per thread and never changes; caching it saves a call
+// through the PLT and __tls_get_addr on every switch. Only read at function
+// entry, never across a switch, so a fiber moving threads sees its own.
+thread_local EhGlobals* tEh = nullptr;
+inline EhGlobals* ehGlobals() {
+  EhGlobals* g = tEh;
+  if (g == nullptr) g = tEh = __cxa_get_globals();
+  return g;
+}
+
 inline void saveEh(Context* c) {
-  EhGlobals* g = __cxa_get_globals();
+  EhGlobals* g = ehGlobals();
   c->ehCaught = g->caughtExceptions;
   c->ehUncaught = g->uncaughtExceptions;
 }
 inline void restoreEh(const Context* c) {
-  EhGlobals* g = __cxa_get_globals();
+  EhGlobals* g = ehGlobals();
   g->caughtExceptions = c->ehCaught;
   g->uncaughtExceptions = c->ehUncaught;
 }

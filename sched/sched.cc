@@ -179,7 +179,8 @@ void prepareToRun(M* m, G* g, bool inheritTime) {
   casToRunning(g);
   m->curg = g;
   g->m = m;
-  if (!inheritTime) m->p->schedtick.fetch_add(1, std::memory_order_relaxed);
+  // Only the owner writes schedtick (sysmon just reads it): no RMW needed.
+  if (!inheritTime) m->p->schedtick.store(m->p->schedtick.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (deterministic()) g->sliceLeft = newSlice();
   if (!g->started) {
     if (!getStack(&g->stack)) {
@@ -1023,40 +1024,40 @@ void goyield() {
 
 void goexit() { throw detail::GoexitUnwind{}; }
 
-void safepoint() {
+namespace {
+// The body of safepoint(); `yield` also lets the goroutine lose its P.
+inline void safepointImpl(bool yield) {
   M* m = getm();
   if (m == nullptr) return;
   G* g = m->curg;
   if (g == nullptr || g->unwinding || g->noPreempt > 0) return;
-  if (deterministic()) {
-    if (gSched->exiting.load()) leaveForExit(m, g);
-    if (m->p->attention.load(std::memory_order_relaxed) & kAttnGC) hooks().onSafepoint(g);
-    if (g->lockedDet || gSched->gcwaiting.load(std::memory_order_relaxed)) return;
-    if (gSched->cfg.gomaxprocs > 1 && (gSched->detRand.next32() & 1) != 0) {
-      if (M* other = detPickOther(m)) {
-        detSwitchM(m, other, &g->ctx);
-        onResume(g);
-        if (gSched->exiting.load()) leaveForExit(m, g);
-      }
-    }
+  if (!deterministic()) {
+    // Parallel mode's fast path: one load.
+    if (m->p->attention.load(std::memory_order_relaxed) != 0) slowSafepoint(m, g);
     return;
   }
-  if (m->p->attention.load(std::memory_order_relaxed) != 0) slowSafepoint(m, g);
-}
-
-void yieldpoint() {
-  safepoint();
-  if (!deterministic()) return;
-  M* m = getm();
-  if (m == nullptr) return;
-  G* g = m->curg;
-  if (g == nullptr || g->unwinding || g->lockedDet || g->noPreempt > 0 || gSched->gcwaiting.load()) return;
+  if (gSched->exiting.load()) leaveForExit(m, g);
+  if (m->p->attention.load(std::memory_order_relaxed) & kAttnGC) hooks().onSafepoint(g);
+  if (g->lockedDet || gSched->gcwaiting.load(std::memory_order_relaxed)) return;
+  if (gSched->cfg.gomaxprocs > 1 && (gSched->detRand.next32() & 1) != 0) {
+    if (M* other = detPickOther(m)) {
+      detSwitchM(m, other, &g->ctx);
+      onResume(g);
+      if (gSched->exiting.load()) leaveForExit(m, g);
+      m = getm();
+    }
+  }
+  if (!yield) return;
   if (--g->sliceLeft <= 0) {
     // The deterministic stand-in for sysmon's preemption: the goroutine's
     // time slice is over and it goes to the global queue.
     gosched();
   }
 }
+}  // namespace
+
+void safepoint() { safepointImpl(false); }
+void yieldpoint() { safepointImpl(true); }
 
 void requestGcAttention(P* p) {
   if (p != nullptr) {
