@@ -21,6 +21,12 @@ runs. The output is the gort section (Google Benchmark's console table), the
 Go section (`go test` output), then one line per workload, last:
 
     <Name> gort=<ns/op> go=<ns/op> ratio=<gort/go>
+
+Extra figures a workload reports under the same name on both sides (Google
+Benchmark user counters, Go's b.ReportMetric units and b.SetBytes' MB/s)
+are listed, median of the runs, in a section just before that table:
+
+    <Name> <metric> gort=<value> go=<value>
 """
 
 import argparse
@@ -50,6 +56,15 @@ GO_RESULT = re.compile(
     r"^(Benchmark\S+)\s+(\d+)\s+([0-9.]+) ns/op"
     r"(?:\s+([0-9.]+) B/op)?(?:\s+([0-9.]+) allocs/op)?")
 TIME_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+# "<value> <unit>" pairs of a Go result line, after the iteration count.
+GO_METRIC = re.compile(r"([-+0-9.eE]+) (\S+)")
+GO_BUILTIN_UNITS = {"ns/op", "B/op", "allocs/op"}
+# Keys of a Google Benchmark JSON entry that are not user counters.
+GBENCH_STD_KEYS = {
+    "name", "family_index", "per_family_instance_index", "run_name", "run_type",
+    "repetitions", "repetition_index", "threads", "iterations", "real_time",
+    "cpu_time", "time_unit", "label", "error_occurred", "error_message",
+    "aggregate_name", "aggregate_unit"}
 
 
 class Failed(Exception):
@@ -76,6 +91,10 @@ def regex_escape(s):
 
 def fmt_ns(v):
     return f"{v:.2f}" if v < 10 else f"{v:.1f}"
+
+
+def fmt_metric(v):
+    return f"{v:.3g}" if abs(v) < 100 else f"{v:.0f}"
 
 
 def section(title):
@@ -148,11 +167,14 @@ def gort_run(binary, full_names, count, min_time):
                     continue
                 name = canon_gbench(b.get("run_name", b["name"]))
                 seen.add(name)
-                r = results.setdefault(name, {"ns": [], "errors": []})
+                r = results.setdefault(name, {"ns": [], "errors": [], "metrics": {}})
                 if b.get("error_occurred"):
                     r["errors"].append(b.get("error_message", "error"))
                 else:
                     r["ns"].append(b["real_time"] * TIME_UNIT_NS[b.get("time_unit", "ns")])
+                    for k, v in b.items():
+                        if k not in GBENCH_STD_KEYS and isinstance(v, (int, float)):
+                            r["metrics"].setdefault(k, []).append(float(v))
             if rc != 0:
                 how = f"exited with status {rc}"
                 if rc < 0:
@@ -165,7 +187,7 @@ def gort_run(binary, full_names, count, min_time):
                 for full in full_names:
                     name = canon_gbench(full)
                     if name not in seen:
-                        results.setdefault(name, {"ns": [], "errors": []})["errors"].append(
+                        results.setdefault(name, {"ns": [], "errors": [], "metrics": {}})["errors"].append(
                             f"gort_bench {how}")
     return results
 
@@ -226,8 +248,15 @@ def go_run(go, env, names, count, benchtime):
         m = GO_RESULT.match(line)
         if not m:
             continue
-        r = results.setdefault(canon_go(m.group(1)), {"ns": [], "bop": [], "allocs": []})
+        r = results.setdefault(canon_go(m.group(1)),
+                               {"ns": [], "bop": [], "allocs": [], "metrics": {}})
         r["ns"].append(float(m.group(3)))
+        for value, unit in GO_METRIC.findall(line[m.end(2):]):
+            if unit not in GO_BUILTIN_UNITS:
+                try:
+                    r["metrics"].setdefault(unit, []).append(float(value))
+                except ValueError:
+                    pass
         if m.group(4) is not None:
             r["bop"].append(float(m.group(4)))
         if m.group(5) is not None:
@@ -328,6 +357,19 @@ def main():
         os_ = fmt_ns(ov) if ov is not None else "n/a"
         ratio = f"{gv / ov:.2f}" if gv is not None and ov else "n/a"
         rows.append(f"{n} gort={gs} go={os_} ratio={ratio}")
+
+    extra = []
+    for n in selected:
+        gm = gort_res.get(n, {}).get("metrics", {})
+        om = go_res.get(n, {}).get("metrics", {})
+        for k in sorted(set(gm) | set(om), key=str.lower):
+            gs = fmt_metric(statistics.median(gm[k])) if gm.get(k) else "n/a"
+            os_ = fmt_metric(statistics.median(om[k])) if om.get(k) else "n/a"
+            extra.append(f"{n} {k} gort={gs} go={os_}")
+    if extra:
+        section(f"extra metrics: median of {args.count} runs")
+        for line in extra:
+            print(line)
 
     section(f"gort vs Go: median ns/op of {args.count} runs; ratio = gort/go, lower is better")
     for note in notes:
