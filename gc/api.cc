@@ -101,6 +101,9 @@ void ReadMemStats(MemStats* m) {
   if (total > 0) out.GCCPUFraction = static_cast<double>(c->gcCpuNs) / (static_cast<double>(total) * procs);
   for (int i = 0; i < 61; i++) {
     out.BySize[i].Size = static_cast<uint32_t>(gc::classSize(i));
+    // Class 0 is where sizeToClass puts large objects; Go counts those
+    // apart and leaves BySize[0] empty.
+    if (i == 0) continue;
     out.BySize[i].Mallocs = bySize[i];
     out.BySize[i].Frees = c->bySizeFrees[i].load();
   }

@@ -79,14 +79,16 @@ void markTermination();
 
 }  // namespace
 
-void gcStart(bool forced) {
+void gcStart(bool forced, bool stress) {
   Collector* c = gCollector;
   sched::G* me = sched::getg();
   if (me == nullptr) return;
   if (c->starting.exchange(true, std::memory_order_acq_rel)) return;  // someone else is starting one
+  // A gcstress cycle is due by allocation count, not heap size.
   if (c->phase.load() != kGCoff ||
       (!forced && (c->pacer.gcPercent() < 0 ||
-                   c->heapLive.load(std::memory_order_relaxed) < c->triggerBytes.load(std::memory_order_relaxed)))) {
+                   (!stress &&
+                    c->heapLive.load(std::memory_order_relaxed) < c->triggerBytes.load(std::memory_order_relaxed))))) {
     c->starting.store(false, std::memory_order_release);
     return;
   }
@@ -113,6 +115,9 @@ void gcStart(bool forced) {
   // The roots of this cycle.
   std::vector<sched::G*> gs;
   int64_t stacks = stackBytesNow(&gs);
+  // Assist credit and debt are per cycle (gcResetMarkState): left over,
+  // a big credit would exempt a goroutine from assisting in later cycles.
+  for (sched::G* g : gs) gstate(g)->assistBytes = 0;
   int64_t globals = 0;
   forEachGlobal([&](detail::RootNode*) { globals += 8; });
   c->roots.clear();
@@ -180,24 +185,28 @@ void gcStart(bool forced) {
 void gcMarkDone() {
   Collector* c = gCollector;
   if (c->markDoneRunning.exchange(true, std::memory_order_acq_rel)) return;
-  if (c->phase.load() != kGCmark || !c->blackenEnabled.load() || markWorkAvailable()) {
+  // Someone still marking will try again when done (it is the last out).
+  if (c->phase.load() != kGCmark || !c->blackenEnabled.load() || markWorkAvailable() || markersActive()) {
     c->markDoneRunning.store(false, std::memory_order_release);
     return;
   }
+  int64_t t0 = realNow();  // the pause counts from the stop request, as Go's does
   sched::stopTheWorld("GC mark termination");
   // Every goroutine is stopped at a safepoint now: the ones not yet scanned
   // can be, and every P's local grey objects become visible.
   scanPendingGoroutines();
   for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
   if (markWorkAvailable()) {
-    if (c->markDoneRestarts++ < 2) {
+    if (c->markDoneRestarts++ < 4) {
       // Grey objects turned up (the write barrier shaded them on some P):
-      // let the workers take them concurrently, as gcMarkDone does.
+      // let the workers take them concurrently, as gcMarkDone does. The
+      // stop still counts as a pause of this cycle.
+      c->cur.restartPauseNs += realNow() - t0;
       sched::startTheWorld();
       c->markDoneRunning.store(false, std::memory_order_release);
       return;
     }
-    // Still more after two restarts: finish with the world stopped.
+    // Still more after four restarts: finish with the world stopped.
     PState* ps = pstate(sched::getp());
     do {
       drain(ps, -1, false);
@@ -205,7 +214,7 @@ void gcMarkDone() {
       for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
     } while (markWorkAvailable());
   }
-  c->cur.tMarkTerm = realNow();
+  c->cur.tMarkTerm = t0;
   markTermination();
   c->markDoneRunning.store(false, std::memory_order_release);
 }
@@ -267,10 +276,12 @@ void markTermination() {
       }
       ch->next = c->swept;
       c->swept = ch;
+      c->sweptChunks++;
     }
     c->unswept = c->swept;
     c->swept = nullptr;
-    for (AllocChunk* ch = c->unswept; ch != nullptr; ch = ch->next) chunks++;
+    chunks = c->sweptChunks;
+    c->sweptChunks = 0;
     c->unsweptChunks.store(chunks);
   }
   {
@@ -285,7 +296,7 @@ void markTermination() {
   if (c->cur.forced) c->numForcedGC++;
   c->cur.tEnd = realNow();
   c->cur.markTermNs = c->cur.tEnd - c->cur.tMarkTerm;
-  uint64_t pause = static_cast<uint64_t>(c->cur.sweepTermNs + c->cur.markTermNs);
+  uint64_t pause = static_cast<uint64_t>(c->cur.sweepTermNs + c->cur.markTermNs + c->cur.restartPauseNs);
   uint64_t wall = static_cast<uint64_t>(sched::walltime());
   c->pauseNs[(c->numGC + 255) % 256] = pause;
   c->pauseEnd[(c->numGC + 255) % 256] = wall;

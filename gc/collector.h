@@ -66,6 +66,7 @@ struct CycleRecord {
   int64_t stacks = 0, globals = 0;
   int64_t assistNs = 0, dedicatedNs = 0, fractionalNs = 0, idleNs = 0;
   int64_t sweepTermNs = 0, markTermNs = 0;
+  int64_t restartPauseNs = 0;  // stops of gcMarkDone attempts that found more work
   int procs = 1;
 };
 
@@ -93,6 +94,7 @@ struct Collector {
   sched::SpinLock sweepLock;
   AllocChunk* unswept = nullptr;
   AllocChunk* swept = nullptr;
+  int64_t sweptChunks = 0;             // length of swept (under sweepLock)
   std::atomic<int64_t> unsweptChunks{0};
   std::atomic<int> sweepers{0};        // sweeps in progress (sweep done = 0 and nothing unswept)
   int64_t sweepChunksPerFlush = 1;     // proportional sweep pacing
@@ -114,6 +116,7 @@ struct Collector {
   std::atomic<int64_t> bytesMarked{0};
   std::atomic<int64_t> scanWorkDone{0};
   std::atomic<int64_t> bgScanCredit{0};
+  std::atomic<int32_t> drainers{0};     // goroutines inside drain() now
   std::atomic<int64_t> stackScanBytes{0};
   std::atomic<int64_t> globalsScanBytes{0};
 
@@ -162,13 +165,15 @@ bool manualMarking();
 
 // Entry points used across the gc layer.
 void* allocate(const TypeInfo* t, size_t count);
+// An object's sizes as allocation counted them: Go's, mimalloc's, the class.
+void objectSizes(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls);
 AllocChunk* takeChunk(PState* ps);         // the P's log, replaced by a fresh one
 void freeChunk(AllocChunk* c);
 void forEachGlobal(const std::function<void(detail::RootNode*)>& fn);
 int64_t realNow();
 int64_t pacerNow();
 void publishPacer();                       // pacer results to the atomics (pacerLock held)
-void gcStart(bool forced);                 // start a cycle if none runs (gcStart)
+void gcStart(bool forced, bool stress = false);  // start a cycle if none runs (gcStart); stress: gcstress's turn
 void gcMarkDone();                         // try to finish marking (gcMarkDone)
 void flushAlloc(sched::P* p, PState* ps);  // heapLive += unflushed; maybe trigger
 bool sweepOne();                           // sweep one chunk; false when none left
@@ -176,7 +181,8 @@ void finishSweep();                        // with the world stopped
 bool sweepDone();
 int64_t drain(PState* ps, int64_t budget, bool allowPreempt);  // mark work, returns work done
 void flushWorkBuf(PState* ps);             // local grey objects to the global list
-bool markWorkAvailable();
+bool markWorkAvailable();                  // global grey objects or unclaimed roots
+bool markersActive();                      // someone is draining right now
 void shade(const void* obj);               // grey an object if white
 void scanGoroutine(sched::G* g);           // scan a goroutine's roots, now or at its next safepoint
 void scanPendingGoroutines();              // with the world stopped

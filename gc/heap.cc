@@ -57,8 +57,10 @@ void afterAlloc() {
   sched::P* p = sched::getp();
   gc::PState* ps = gc::pstate(p);
   if (ps->triggerPending) {
+    bool stress = ps->stressPending;
     ps->triggerPending = false;
-    gc::gcStart(false);
+    ps->stressPending = false;
+    gc::gcStart(false, stress);
   }
   sched::yieldpoint();
 }
@@ -176,6 +178,7 @@ constexpr int64_t kFlushBytes = 64 << 10;
 AllocChunk* newChunk() {
   void* mem = mi_malloc(sizeof(AllocChunk));
   if (mem == nullptr) sched::fatal("runtime: out of memory");
+  tsanAllocated(mem);
   return ::new (mem) AllocChunk();
 }
 
@@ -193,68 +196,127 @@ AllocChunk* takeChunk(PState* ps) {
 
 void freeChunk(AllocChunk* c) {
   c->~AllocChunk();
+  tsanFreeing(c);
   mi_free(c);
 }
 
+namespace {
+
+// For a single object of type t: Go's rounded size, its size class, and the
+// block mimalloc hands out for it (header included), packed as
+// valid:1 | class:8 | real:24 | go:24, so the allocation fast path is one
+// load instead of two table lookups and a call into mimalloc.
+struct Sizes {
+  int64_t go;
+  int cls;
+  uint64_t real;
+};
+
+Sizes sizesFor(size_t payload) {
+  return Sizes{goSize(payload), sizeToClass(payload), mi_good_size(sizeof(ObjHeader) + payload)};
+}
+
+inline Sizes sizesOf(const TypeInfo* t, size_t count) {
+  if (count != 1) return sizesFor(t->size * count);
+  uint64_t c = t->sizeCache.load(std::memory_order_relaxed);
+  if (c != 0) [[likely]] {
+    return Sizes{static_cast<int64_t>(c & 0xffffff), static_cast<int>((c >> 48) & 0xff), (c >> 24) & 0xffffff};
+  }
+  Sizes s = sizesFor(t->size);
+  if (s.go < (1 << 24) && s.real < (1 << 24)) {
+    uint64_t packed = (uint64_t{1} << 63) | (static_cast<uint64_t>(s.cls) << 48) | (s.real << 24) |
+                      static_cast<uint64_t>(s.go);
+    t->sizeCache.store(packed, std::memory_order_relaxed);
+  }
+  return s;
+}
+
+}  // namespace
+
+void objectSizes(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls) {
+  Sizes s = sizesOf(h->type, h->count);
+  *go = s.go;
+  *real = s.real;
+  *cls = s.cls;
+}
+
 void* allocate(const TypeInfo* t, size_t count) {
-  sched::P* p = sched::running() ? sched::getp() : nullptr;
-  if (p == nullptr) {
+  sched::M* m = sched::getm();
+  if (m == nullptr || m->p == nullptr) {
     std::fprintf(stderr, "gort: GC allocation (New, String, Slice, Map) outside gort::run\n");
     std::abort();
   }
+  sched::P* p = m->p;
+  sched::G* g = m->curg;
   Collector* c = gCollector;
-  PState* ps = pstate(p);
-  if (count != 0 && t->size > (size_t{1} << 48) / count) outOfMemory(t->size * count);
+  if (count > 1 && t->size > (size_t{1} << 48) / count) outOfMemory(t->size * count);
   size_t payload = t->size * count;
-  int64_t gosz = goSize(payload);
+  Sizes sz = sizesOf(t, count);
 
   // A goroutine allocating while the collector marks pays for it in scan
   // work first (mallocgc's deductAssistCredit).
-  sched::G* g = sched::getg();
-  if (c->blackenEnabled.load(std::memory_order_relaxed) && g != nullptr && !g->system) {
+  bool marking = c->blackenEnabled.load(std::memory_order_relaxed);
+  if (marking && g != nullptr && !g->system) {
     GState* gs = gstate(g);
     gs->assistBytes -= static_cast<int64_t>(payload);
-    if (gs->assistBytes < 0) gcAssistAlloc(g, gs);
+    if (gs->assistBytes < 0) {
+      gcAssistAlloc(g, gs);
+      // The assist may have parked or yielded: the goroutine can be back on
+      // another P, whose heap and log it must use from now on.
+      p = sched::getp();
+      marking = c->blackenEnabled.load(std::memory_order_relaxed);
+    }
   }
+  PState* ps = pstate(p);
 
   size_t total = sizeof(ObjHeader) + payload;
+#if defined(GORT_TSAN)
+  // Acquire the block before anything writes to it (state.h): zero it here
+  // rather than inside mimalloc.
+  void* raw = mi_heap_malloc(ps->heap, total);
+  if (raw == nullptr) outOfMemory(total);
+  tsanAllocated(raw);
+  std::memset(raw, 0, total);
+#else
   void* raw = mi_heap_zalloc(ps->heap, total);
   if (raw == nullptr) outOfMemory(total);
+#endif
   auto* h = static_cast<ObjHeader*>(raw);
   h->type = t;
   h->count = static_cast<uint32_t>(count);
   h->mark.store(c->epoch.load(std::memory_order_relaxed), std::memory_order_relaxed);
 
   AllocChunk* ch = ps->chunk;
-  if (ch->n == kChunkCap) {
+  if (ch->n == kChunkCap) [[unlikely]] {
     // A full log goes straight to the swept list: its objects are live until
     // the next cycle looks at them.
     AllocChunk* full = takeChunk(ps);
     std::lock_guard<sched::SpinLock> lk(c->sweepLock);
     full->next = c->swept;
     c->swept = full;
+    c->sweptChunks++;
     ch = ps->chunk;
   }
   ch->objs[ch->n++] = h;
 
   ps->mallocs++;
-  ps->totalAlloc += static_cast<uint64_t>(gosz);
-  ps->realAlloc += mi_usable_size(raw);
-  int cls = sizeToClass(payload);
-  ps->bySizeMallocs[cls]++;
-  ps->unflushed += gosz;
-  if (!t->noscan) ps->unflushedScan += gosz;
+  ps->totalAlloc += static_cast<uint64_t>(sz.go);
+  ps->realAlloc += sz.real;
+  ps->bySizeMallocs[sz.cls]++;
+  ps->unflushed += sz.go;
+  if (!t->noscan) ps->unflushedScan += sz.go;
 
-  if (c->blackenEnabled.load(std::memory_order_relaxed)) {
+  if (marking) {
     // Objects allocated during mark are black: they count as marked.
-    c->bytesMarked.fetch_add(gosz, std::memory_order_relaxed);
-    if (g != nullptr && !g->system) gstate(g)->assistBytes -= gosz - static_cast<int64_t>(payload);
+    ps->markedLocal += sz.go;
+    if (g != nullptr && !g->system) gstate(g)->assistBytes -= sz.go - static_cast<int64_t>(payload);
   }
   if (ps->unflushed >= kFlushBytes) flushAlloc(p, ps);
   if (c->cfg.stress > 0 &&
       c->allocsSinceStress.fetch_add(1, std::memory_order_relaxed) + 1 >= static_cast<uint64_t>(c->cfg.stress)) {
     c->allocsSinceStress.store(0, std::memory_order_relaxed);
     ps->triggerPending = true;
+    ps->stressPending = true;
   }
   return h->payload();
 }

@@ -13,6 +13,7 @@ namespace {
 AllocChunk* newLog() {
   void* mem = mi_malloc(sizeof(AllocChunk));
   if (mem == nullptr) std::abort();
+  tsanAllocated(mem);
   return ::new (mem) AllocChunk();
 }
 

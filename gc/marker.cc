@@ -190,15 +190,25 @@ int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
   Collector* c = gCollector;
   Visitor v(markVisit);
   int64_t work = 0;
+  int64_t sinceCheck = 0;
   int items = 0;
+  // Counted while marking, so that nobody tries to end the cycle under a
+  // marker still at work (Go's work.nwait).
+  c->drainers.fetch_add(1, std::memory_order_acq_rel);
   while (budget < 0 || work < budget) {
     WorkItem it;
     if (!pop(ps, &it)) {
       if (!claimRoot(ps)) break;
       continue;
     }
-    work += scanItem(ps, it, v);
-    if (allowPreempt && (++items & 63) == 0) {
+    int64_t w = scanItem(ps, it, v);
+    work += w;
+    sinceCheck += w;
+    // Let the scheduler in every 64 objects or 16 KiB of scanning, whichever
+    // comes first (one oblet is up to 128 KiB): a stop-the-world must not
+    // wait on a marker for long.
+    if (allowPreempt && ((++items & 63) == 0 || sinceCheck >= (16 << 10))) {
+      sinceCheck = 0;
       // Let the scheduler in now and then: a stop-the-world, another
       // goroutine (deterministic mode), or preemption.
       // A user goroutine (an assist) may come back on another P.
@@ -209,6 +219,7 @@ int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
       if (!c->blackenEnabled.load(std::memory_order_relaxed)) break;
     }
   }
+  c->drainers.fetch_sub(1, std::memory_order_acq_rel);
   ps->scanWork += work;
   c->scanWorkDone.fetch_add(work, std::memory_order_relaxed);
   c->bytesMarked.fetch_add(ps->markedLocal, std::memory_order_relaxed);
@@ -230,6 +241,7 @@ void flushWorkBuf(PState* ps) {
     putFull(ps->wbuf);
     ps->wbuf = nullptr;
   }
+
   c->bytesMarked.fetch_add(ps->markedLocal, std::memory_order_relaxed);
   ps->markedLocal = 0;
 }
@@ -244,6 +256,8 @@ bool markWorkAvailable() {
   Collector* c = gCollector;
   return c->fullCount.load(std::memory_order_acquire) > 0 || c->nextRoot.load() < c->roots.size();
 }
+
+bool markersActive() { return gCollector->drainers.load(std::memory_order_acquire) > 0; }
 
 void scanGoroutine(sched::G* g) {
   GState* gs = gstate(g);

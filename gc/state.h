@@ -15,14 +15,38 @@
 #include "sched/sched.h"
 #include "sched/spinlock.h"
 
+#if defined(GORT_TSAN)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace gort::gc {
+
+// mimalloc hands a block freed on one thread back to its owner through
+// atomics inside the library, which ThreadSanitizer does not see (the
+// system libmimalloc is not instrumented): without these, the sweeper's
+// last reads of an object and the next allocation of its block look like a
+// race. A free releases the block, an allocation acquires it.
+inline void tsanFreeing(void* block) {
+#if defined(GORT_TSAN)
+  __tsan_release(block);
+#else
+  (void)block;
+#endif
+}
+inline void tsanAllocated(void* block) {
+#if defined(GORT_TSAN)
+  __tsan_acquire(block);
+#else
+  (void)block;
+#endif
+}
 
 // gcphase (mgc.go): the write barrier is on in mark and mark termination.
 enum Phase : uint32_t { kGCoff = 0, kGCmark = 1, kGCmarktermination = 2 };
 
 // Every object a P allocates is logged here; sweeping walks the logs. A
 // chunk's entries are compacted in place as the sweeper frees objects.
-constexpr uint32_t kChunkCap = 4096;
+constexpr uint32_t kChunkCap = 1024;  // a chunk is swept without safepoints: keep it short
 struct AllocChunk {
   AllocChunk* next = nullptr;
   uint32_t n = 0;
@@ -53,6 +77,7 @@ struct PState {
   // heapLive crossed the trigger (or gcstress fired): start a cycle once the
   // new object is rooted (afterAlloc).
   bool triggerPending = false;
+  bool stressPending = false;  // the trigger is gcstress's: start whatever heapLive says
 
   // Cumulative counters, written only by this P, summed with the world
   // stopped by ReadMemStats.
@@ -67,6 +92,7 @@ struct PState {
   int64_t markedLocal = 0; // bytes shaded here, not yet added to bytesMarked
   int64_t unpublishedWork = 0;  // heap scan work not yet given to the pacer
 
+
   // The background mark worker that belongs to this P.
   sched::G* worker = nullptr;
   MarkWorkerMode workerMode = MarkWorkerMode::None;  // what the worker runs as now
@@ -80,7 +106,7 @@ struct GState {
   detail::RootNode* locals = nullptr;  // Local<T> roots, most recent first
   int64_t assistBytes = 0;             // Go's gcAssistBytes: credit (>0) or debt (<0)
   std::atomic<uint32_t> scannedEpoch{0};  // cycle in which this G's roots were scanned
-  bool scanRequested = false;
+  std::atomic<bool> scanRequested{false};  // set by a marker on another M, read by this G at safepoints
   // The object (or root) being constructed, for verify mode's Ptr checks.
   void* constructLo = nullptr;
   size_t constructSize = 0;

@@ -31,11 +31,14 @@ struct FreeTally {
   uint64_t bySize[kNumSizeClasses] = {};
 
   void add(ObjHeader* h) {
-    size_t payload = h->payloadSize();
+    int64_t go;
+    uint64_t real;
+    int cls;
+    objectSizes(h, &go, &real, &cls);
     n++;
-    goBytes += static_cast<uint64_t>(goSize(payload));
-    realBytes += mi_usable_size(h);
-    bySize[sizeToClass(payload)]++;
+    goBytes += static_cast<uint64_t>(go);
+    realBytes += real;
+    bySize[cls]++;
   }
   void publish(Collector* c) {
     if (n == 0) return;
@@ -54,6 +57,7 @@ void freeObject(ObjHeader* h, FreeTally* tally) {
   if (detail::gVerify) {
     quarantine(h);
   } else {
+    tsanFreeing(h);
     mi_free(h);
   }
 }
@@ -102,6 +106,7 @@ bool sweepOne() {
     } else {
       ch->next = c->swept;
       c->swept = ch;
+      c->sweptChunks++;
     }
     c->sweepers.fetch_sub(1, std::memory_order_acq_rel);
   }

@@ -87,7 +87,10 @@ void quarantine(ObjHeader* h) {
 
 void releaseQuarantine() {
   std::lock_guard<sched::SpinLock> lk(gQuarantineLock);
-  for (ObjHeader* h : gOlder) mi_free(h);
+  for (ObjHeader* h : gOlder) {
+    tsanFreeing(h);
+    mi_free(h);
+  }
   gOlder.swap(gQuarantine);
   gQuarantine.clear();
 }

@@ -82,16 +82,18 @@ void workerMain(void* arg) {
     int64_t dt = workerDurationSince(t0);
     int64_t real = realNow() - r0;
     {
+      // Under the lock: the workers of several Ps stop at once, and this
+      // cycle's record is theirs to share.
       std::lock_guard<sched::SpinLock> lk(c->pacerLock);
       c->pacer.markWorkerStop(mode, dt);
+      switch (mode) {
+        case MarkWorkerMode::Dedicated: c->cur.dedicatedNs += real; break;
+        case MarkWorkerMode::Fractional: c->cur.fractionalNs += real; break;
+        case MarkWorkerMode::Idle: c->cur.idleNs += real; break;
+        case MarkWorkerMode::None: break;
+      }
     }
     if (mode == MarkWorkerMode::Fractional) ps->fractionalTime += dt;
-    switch (mode) {
-      case MarkWorkerMode::Dedicated: c->cur.dedicatedNs += real; break;
-      case MarkWorkerMode::Fractional: c->cur.fractionalNs += real; break;
-      case MarkWorkerMode::Idle: c->cur.idleNs += real; break;
-      case MarkWorkerMode::None: break;
-    }
     ps->workerMode = MarkWorkerMode::None;
     if (c->blackenEnabled.load() && !markWorkAvailable()) gcMarkDone();
   }
@@ -129,7 +131,10 @@ sched::G* findWorker(sched::P* p, bool idle) {
   // its goroutine will never reach (it parked). The worker then calls
   // gcMarkDone, which stops the world and finds them. A P that goes idle
   // in the middle of a cycle would otherwise leave it unfinished.
-  if (!idle && !markWorkAvailable()) return nullptr;
+  // But not while another marker is at work: it will end the cycle itself
+  // when done, and an idle worker with nothing to do would only spin (in
+  // deterministic mode, forever: the marker it waits for never gets the CPU).
+  if (!markWorkAvailable() && (!idle || markersActive())) return nullptr;
   MarkWorkerMode mode;
   {
     std::lock_guard<sched::SpinLock> lk(c->pacerLock);
@@ -214,14 +219,39 @@ void gcAssistAlloc(sched::G* g, GState* gs) {
     }
     PState* ps = pstate(sched::getp());
     int64_t done = drain(ps, scanWork, true);
+    // Credit the work at the ratio as it stands after it (Go reloads
+    // assistBytesPerWork after the drain), revised with this work counted:
+    // it may exceed all the pacer expected of the cycle (the first cycle
+    // expects next to nothing, gort having no data and bss to scan), and
+    // then the extrapolated ratio is far lower than the one we started
+    // with. Credit at the old one would exempt this goroutine from
+    // assisting for many times the heap goal.
+    if (done > 0) {
+      PState* now = pstate(sched::getp());  // drain may have moved us to another P
+      std::lock_guard<sched::SpinLock> lk(c->pacerLock);
+      if (now->unpublishedWork > 0) {
+        c->pacer.addScanWork(now->unpublishedWork, 0, 0);
+        now->unpublishedWork = 0;
+      }
+      if (c->pacer.marking()) {
+        c->pacer.revise();
+        c->assistWorkPerByte.store(c->pacer.assistWorkPerByte(), std::memory_order_relaxed);
+        c->assistBytesPerWork.store(c->pacer.assistBytesPerWork(), std::memory_order_relaxed);
+      }
+      perWork = c->assistBytesPerWork.load(std::memory_order_relaxed);
+    }
     gs->assistBytes += static_cast<int64_t>(perWork * static_cast<double>(done));
-    if (gs->assistBytes >= 0) break;
     if (!c->blackenEnabled.load()) break;
-    if (!markWorkAvailable()) {
+    // An assist that ran out of work has reached a completion point, paid
+    // up or not (gcAssistAlloc1): try to end the mark. Otherwise, with the
+    // debt paid, nobody might look until a worker next runs (deterministic
+    // mode: the end of this goroutine's time slice).
+    if (done < scanWork && !markWorkAvailable()) {
       flushWorkBuf(pstate(sched::getp()));  // drain may have moved us to another P
       gcMarkDone();
       if (!c->blackenEnabled.load()) break;
     }
+    if (gs->assistBytes >= 0) break;
     if (done == 0 && !parkAssist(g)) {
       // Credit appeared or marking ended; take another look.
       continue;
@@ -229,10 +259,11 @@ void gcAssistAlloc(sched::G* g, GState* gs) {
   }
   int64_t dt = realNow() - t0;
   gs->assistNs += dt;
-  c->cur.assistNs += dt;
-  if (!sched::deterministic()) {
+  {
+    // Goroutines on several Ps may assist at once.
     std::lock_guard<sched::SpinLock> lk(c->pacerLock);
-    c->pacer.addAssistTime(dt);
+    c->cur.assistNs += dt;
+    if (!sched::deterministic()) c->pacer.addAssistTime(dt);
   }
 }
 

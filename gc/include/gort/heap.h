@@ -60,6 +60,9 @@ struct TypeInfo {
   void (*trace)(const void* obj, Visitor& v);          // null when noscan
   void (*destroy)(void* obj);                          // null when trivially destructible
   uint32_t magic;                                      // kTypeMagic: verify mode checks headers
+  // The allocator's sizes for one object of this type, computed on first
+  // use (gc/heap.cc): Go's size class and mimalloc's block size.
+  mutable std::atomic<uint64_t> sizeCache{0};
 };
 constexpr uint32_t kTypeMagic = 0x676f7274;  // "gort"
 
@@ -268,7 +271,9 @@ class Ptr {
     return *this;
   }
 
-  T* get() const { return p_.load(std::memory_order_relaxed); }
+  // Acquire/release (plain moves on x86): a marker that loads the field sees
+  // the object's initialisation, which the allocating thread did first.
+  T* get() const { return p_.load(std::memory_order_acquire); }
   T* operator->() const { return get(); }
   T& operator*() const { return *get(); }
   explicit operator bool() const { return get() != nullptr; }
@@ -276,7 +281,8 @@ class Ptr {
   friend bool operator==(const Ptr& a, const T* b) { return a.get() == b; }
   friend bool operator==(const Ptr& a, std::nullptr_t) { return a.get() == nullptr; }
 
-  void trace(Visitor& v) const { v.visitRaw(get()); }
+  // The marker's read: acquire, pairing with set's release (below).
+  void trace(Visitor& v) const { v.visitRaw(p_.load(std::memory_order_acquire)); }
   // Drops the reference without a write barrier: only for the end of a run,
   // when the heap it points into is gone.
   void forgetHeap() { p_.store(nullptr, std::memory_order_relaxed); }
@@ -284,11 +290,17 @@ class Ptr {
  private:
   // Hybrid barrier: shade the old value and the new one, then store.
   void set(T* p) {
-    detail::writeBarrier(get(), p);
-    p_.store(p, std::memory_order_relaxed);
+    // The old value is loaded only while the barrier is on: outside a cycle
+    // a store is a store, with no read of a possibly cold slot.
+    if (detail::gWriteBarrier.load(std::memory_order_relaxed)) [[unlikely]] detail::writeBarrierSlow(get(), p);
+    // Release: a marker on another thread that finds p here must also see
+    // p's header and contents as they were written before this store (Go's
+    // publicationBarrier in mallocgc).
+    p_.store(p, std::memory_order_release);
   }
   // Atomic so that a marker reading the field while a mutator writes it is
-  // not a data race; relaxed loads and stores are plain moves.
+  // not a data race. Mutators load relaxed; the release store and the
+  // marker's acquire load are plain moves on x86 too.
   std::atomic<T*> p_{nullptr};
 };
 
@@ -477,7 +489,9 @@ class Global<T, false> : private detail::RootNode {
     set(nullptr);
     return *this;
   }
-  T* get() const { return p_.load(std::memory_order_relaxed); }
+  // Acquire/release (plain moves on x86): a marker that loads the field sees
+  // the object's initialisation, which the allocating thread did first.
+  T* get() const { return p_.load(std::memory_order_acquire); }
   T* operator->() const { return get(); }
   T& operator*() const { return *get(); }
   explicit operator bool() const { return get() != nullptr; }
@@ -485,11 +499,13 @@ class Global<T, false> : private detail::RootNode {
 
  private:
   void set(T* p) {
-    detail::writeBarrier(get(), p);
-    p_.store(p, std::memory_order_relaxed);
+    if (detail::gWriteBarrier.load(std::memory_order_relaxed)) [[unlikely]] detail::writeBarrierSlow(get(), p);
+    p_.store(p, std::memory_order_release);  // publishes *p to markers, as Ptr::set does
   }
   void attach() {
-    trace = [](const detail::RootNode* n, Visitor& v) { v.visitRaw(static_cast<const Global*>(n)->get()); };
+    trace = [](const detail::RootNode* n, Visitor& v) {
+      v.visitRaw(static_cast<const Global*>(n)->p_.load(std::memory_order_acquire));
+    };
     reset = [](detail::RootNode* n) { static_cast<Global*>(n)->p_.store(nullptr, std::memory_order_relaxed); };
     detail::registerGlobal(this);
   }
