@@ -1004,23 +1004,21 @@ bool makeRunnable(G* g) {
 
 void setGcScanning(bool on) { gSched->gcScanning.store(on, std::memory_order_seq_cst); }
 
-void gosched() {
+namespace {
+// Gives up the P, staying runnable: `after` queues the goroutine once its
+// context is saved.
+void yieldTo(AfterSwitch after) {
   M* m = getm();
   G* g = m != nullptr ? m->curg : nullptr;
   if (g == nullptr || g->unwinding) return;
   m->curg = nullptr;
-  switchTo(&g->ctx, &m->g0, afterYield, g);
+  switchTo(&g->ctx, &m->g0, after, g);
   onResume(g);
 }
+}  // namespace
 
-void goyield() {
-  M* m = getm();
-  G* g = m != nullptr ? m->curg : nullptr;
-  if (g == nullptr || g->unwinding) return;
-  m->curg = nullptr;
-  switchTo(&g->ctx, &m->g0, afterYieldLocal, g);
-  onResume(g);
-}
+void gosched() { yieldTo(afterYield); }
+void goyield() { yieldTo(afterYieldLocal); }
 
 void goexit() { throw detail::GoexitUnwind{}; }
 

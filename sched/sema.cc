@@ -49,12 +49,8 @@ struct SemaRoot {
     tail = w;
   }
 
-  // Takes w off the list if it is still there (a waiter leaving without
-  // being woken). Returns whether it was.
-  bool unlink(SemaWaiter* w) {
-    SemaWaiter* x = head;
-    while (x != nullptr && x != w) x = x->next;
-    if (x == nullptr) return false;
+  // Takes w, which is on the list, off it.
+  void remove(SemaWaiter* w) {
     if (w->prev != nullptr) {
       w->prev->next = w->next;
     } else {
@@ -66,23 +62,24 @@ struct SemaRoot {
       tail = w->prev;
     }
     w->next = w->prev = nullptr;
+  }
+
+  // Takes w off the list if it is still there (a waiter leaving without
+  // being woken). Returns whether it was.
+  bool unlink(SemaWaiter* w) {
+    SemaWaiter* x = head;
+    while (x != nullptr && x != w) x = x->next;
+    if (x == nullptr) return false;
+    remove(w);
     return true;
   }
 
   SemaWaiter* dequeue(std::atomic<uint32_t>* addr) {
     for (SemaWaiter* w = head; w != nullptr; w = w->next) {
-      if (w->addr != addr) continue;
-      if (w->prev != nullptr) {
-        w->prev->next = w->next;
-      } else {
-        head = w->next;
+      if (w->addr == addr) {
+        remove(w);
+        return w;
       }
-      if (w->next != nullptr) {
-        w->next->prev = w->prev;
-      } else {
-        tail = w->prev;
-      }
-      return w;
     }
     return nullptr;
   }
