@@ -290,7 +290,9 @@ void markTermination() {
     publishPacer();
   }
   int64_t distance = std::max<int64_t>(1 << 20, c->triggerBytes.load() - c->heapLive.load());
-  c->sweepChunksPerFlush = std::max<int64_t>(1, (chunks * (64 << 10) + distance - 1) / distance);
+  // Rounded up without overflow: with GOGC=off the distance is near INT64_MAX.
+  int64_t sweepBytes = chunks * (64 << 10);
+  c->sweepChunksPerFlush = std::max<int64_t>(1, sweepBytes / distance + (sweepBytes % distance != 0));
 
   c->numGC++;
   if (c->cur.forced) c->numForcedGC++;
