@@ -72,6 +72,7 @@ struct ModeCase {
   Config cfg;
   std::string godebug;
 };
+void PrintTo(const ModeCase& c, std::ostream* os) { *os << "GODEBUG=" << c.godebug << " " << c.cfg.name(); }
 
 std::vector<ModeCase> modeCases() {
   std::vector<ModeCase> out;

@@ -1120,6 +1120,7 @@ struct BarrierCase {
   bool inRead;
   std::function<void()> change;
 };
+void PrintTo(const BarrierCase& c, std::ostream* os) { *os << c.name; }
 
 const BarrierCase kBarrierCases[] = {
     {"Delete", true, [] { gSm->Delete(1); }},

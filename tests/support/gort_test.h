@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct Config {
 
   std::string name() const;
 };
+
+// How gtest prints a Config (in --gtest_list_tests, hence in CTest's
+// listing): its name, not its bytes.
+inline void PrintTo(const Config& c, std::ostream* os) { *os << c.name(); }
 
 // What a run ended with.
 struct Outcome {
