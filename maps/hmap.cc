@@ -11,7 +11,8 @@
 //                         the allocation rounded up to its size class
 //   overflow bucket       one bucket, when no preallocated one is left
 //   mapextra              24 bytes, once overflow buckets are preallocated
-//                         (or, for noscan maps, first used)
+//                         (or, for noscan maps, first used or first ranged
+//                         over)
 //   overflow list         noscan maps: a 24-byte slice header and its backing
 //                         array of bucket pointers, grown as append grows it
 //   indirect key / elem   one object per entry for types over 128 bytes

@@ -20,8 +20,9 @@ each, every run at 100000). What is checked instead:
      check never fires: "no race detected", exit 0, for every seed; and the
      same for Go with GOMAXPROCS=1. (With the default 65536 keys the map's
      growth allocates megabytes inside writes. Go then starts its first
-     collection and a mark assist parks the writer mid-write, so one-P Go
-     crashes in every run, and never with GOGC=off; gort switches there
+     collection, and starting the mark workers or a mark assist takes the
+     writer off its P mid-write, so one-P Go crashes in nearly every run
+     (and still in some with GOGC=off, through preemption); gort switches there
      only when the deterministic time slice runs out at one of those
      allocations, which some seeds do. See docs/maps.md.)
  (c) Go, GOMAXPROCS 2, 1e6 writes each: when it crashes (nearly always),

@@ -26,7 +26,8 @@
 // gort::Ptr<T> (by address; look up with a T*, Ptr, Local or Global),
 // gort::String (look up, delete and assign with anything convertible to
 // std::string_view; a String argument shares its bytes, a string_view is
-// copied only when it becomes a new key), std::array of those, and any
+// copied only when it becomes a new key), std::complex<float|double>,
+// std::array of those, and any
 // type with operator== and a hash (see gort/hash.h). Elems: any type.
 // Keys and elems must be trivially destructible (map memory is GC memory;
 // no destructor runs) and aligned to at most 8 bytes; keys and elems over

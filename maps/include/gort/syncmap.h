@@ -9,7 +9,7 @@
 //   a, loaded := m.LoadOrStore(k, v)         auto [a, loaded] = m->LoadOrStore(k, v);
 //   v, loaded := m.LoadAndDelete(k)          auto [v, loaded] = m->LoadAndDelete(k);
 //   m.Delete(k)                              m->Delete(k);
-//   m.Range(func(k, v any) bool {...})       m->Range([&](const K& k, V& v) { ...; return true; });
+//   m.Range(func(k, v any) bool {...})       m->Range([&](const K& k, auto& v) { ...; return true; });
 //   p, loaded := m.Swap(k, v)      // 1.20   auto [p, loaded] = m->Swap(k, v);
 //   ok := m.CompareAndSwap(k, o, n)// 1.20   bool ok = m->CompareAndSwap(k, o, n);
 //   ok := m.CompareAndDelete(k, o) // 1.20   bool ok = m->CompareAndDelete(k, o);

@@ -3,8 +3,9 @@
 //
 //   auto info = gort::debug::inspect(*m);
 //   std::cout << info.toJSON() << "\n";
+//   // after 1000 Stores of new keys and one Range:
 //   // {"read":1000,"dirty":0,"dirtyNil":true,"amended":false,"misses":0,
-//   //  "promotions":1,"rebuilds":1,"copied":0,"slowPath":1000}
+//   //  "promotions":1,"rebuilds":1,"copied":0,"slowPath":1001}
 //
 // inspect() takes the map's mutex for a consistent snapshot (it is safe
 // while other goroutines use the map; it is a sync operation, so a

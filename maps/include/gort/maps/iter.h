@@ -7,8 +7,9 @@
 // meanwhile). It draws r from fastrand (fastrand64 when B > 28) and starts
 // at bucket r & (2^B - 1), slot offset (r >> B) & 7, then records in flags
 // that an iterator may exist (iterator | oldIterator, with an atomic OR:
-// iterators may start concurrently). The bits are never cleared; they only
-// make later growths keep old buckets intact and NaN decisions repeatable.
+// iterators may start concurrently). Iteration ending never clears them; only
+// hashGrow moves iterator to oldIterator. They make later growths keep old
+// buckets intact and NaN decisions repeatable.
 //
 // mapiternext checks hashWriting ("concurrent map iteration and map
 // write"), then walks as described in hmap.h. The rules it keeps (the Go
