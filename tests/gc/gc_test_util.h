@@ -20,6 +20,7 @@
 #include "gort/string.h"
 #include "sched/sched.h"
 #include "tests/support/gort_test.h"
+#include "tests/support/no_preempt.h"
 
 namespace gort::testing {
 
@@ -143,18 +144,6 @@ class GcConfigTest : public ::testing::TestWithParam<Config> {
   }
 };
 
-// Holds the running goroutine on its virtual M while a test scripts a cycle
-// by hand (deterministic mode): no time-slice preemption in between.
-class NoPreempt {
- public:
-  NoPreempt() : g_(sched::getg()), saved_(g_->lockedDet) { g_->lockedDet = true; }
-  ~NoPreempt() { g_->lockedDet = saved_; }
-  NoPreempt(const NoPreempt&) = delete;
-
- private:
-  sched::G* g_;
-  bool saved_;
-};
 
 // Whether `s` starts with `prefix`.
 inline bool startsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }

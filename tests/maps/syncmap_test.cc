@@ -35,6 +35,7 @@
 #include "gort/syncmap_debug.h"
 #include "sched/g.h"
 #include "sched/sched.h"
+#include "tests/support/no_preempt.h"
 #include "tests/maps/map_test_util.h"
 
 namespace gort::testing {
@@ -1063,17 +1064,6 @@ TEST(SyncMapGc, DeletedAndOverwrittenValuesAreCollected) {
 using PtrMap = SyncMap<int64_t, Ptr<Node>>;
 Global<PtrMap> gSm;
 
-// Holds the goroutine on its M: nothing else runs between the steps.
-class NoPreempt {
- public:
-  NoPreempt() : g_(sched::getg()), saved_(g_->lockedDet) { g_->lockedDet = true; }
-  ~NoPreempt() { g_->lockedDet = saved_; }
-  NoPreempt(const NoPreempt&) = delete;
-
- private:
-  sched::G* g_;
-  bool saved_;
-};
 
 struct ScriptResult {
   Outcome outcome;
