@@ -82,7 +82,11 @@ bool sweepOne() {
   uint32_t e = c->epoch.load(std::memory_order_relaxed);
   FreeTally tally;
   uint32_t keep = 0;
+  // The log lists objects in allocation order, but their headers are cold
+  // and freeing breaks up the hardware prefetcher's streams: ask ahead.
+  constexpr uint32_t kAhead = 16;
   for (uint32_t i = 0; i < ch->n; i++) {
+    if (i + kAhead < ch->n) __builtin_prefetch(ch->objs[i + kAhead]);
     ObjHeader* h = ch->objs[i];
     if (h->mark.load(std::memory_order_relaxed) == e) {
       ch->objs[keep++] = h;
