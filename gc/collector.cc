@@ -55,8 +55,18 @@ void flushAlloc(sched::P*, PState* ps) {
   if (live >= c->triggerBytes.load(std::memory_order_relaxed) && c->pacer.gcPercent() >= 0) ps->triggerPending = true;
   // Proportional sweep: enough chunks per flush that sweeping ends before
   // the heap reaches the next trigger (deductSweepCredit).
-  for (int64_t i = 0; i < c->sweepChunksPerFlush; i++) {
-    if (!sweepOne()) break;
+  if (c->unsweptChunks.load(std::memory_order_relaxed) > 0) ps->sweepDebt += c->sweepChunksPerFlush;
+}
+
+void paySweepDebt(PState* ps) {
+  while (ps->sweepDebt > 0) {
+    ps->sweepDebt--;
+    if (!sweepOne()) {
+      ps->sweepDebt = 0;
+      break;
+    }
+    sched::safepoint();
+    ps = pstate(sched::getp());
   }
 }
 
@@ -93,9 +103,9 @@ void gcStart(bool forced, bool stress) {
     return;
   }
   startBackgroundGoroutines();
-  // Sweep what is left before stopping the world, so the pause stays short.
-  while (sweepOne()) {
-  }
+  // Sweep what is left before stopping the world, so the pause stays short;
+  // with safepoints, so that another stop (a cycle's end) is not held off.
+  while (sweepOne()) sched::safepoint();
 
   int64_t t0 = realNow();
   sched::stopTheWorld("GC sweep termination");

@@ -176,6 +176,7 @@ void publishPacer();                       // pacer results to the atomics (pace
 void gcStart(bool forced, bool stress = false);  // start a cycle if none runs (gcStart); stress: gcstress's turn
 void gcMarkDone();                         // try to finish marking (gcMarkDone)
 void flushAlloc(sched::P* p, PState* ps);  // heapLive += unflushed; maybe trigger
+void paySweepDebt(PState* ps);             // the proportional sweep flushAlloc asked for; a safepoint
 bool sweepOne();                           // sweep one chunk; false when none left
 void finishSweep();                        // with the world stopped
 bool sweepDone();

@@ -61,7 +61,9 @@ void afterAlloc() {
     ps->triggerPending = false;
     ps->stressPending = false;
     gc::gcStart(false, stress);
+    ps = gc::pstate(sched::getp());
   }
+  if (ps->sweepDebt > 0) [[unlikely]] gc::paySweepDebt(ps);
   sched::yieldpoint();
 }
 

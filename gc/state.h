@@ -78,6 +78,11 @@ struct PState {
   // new object is rooted (afterAlloc).
   bool triggerPending = false;
   bool stressPending = false;  // the trigger is gcstress's: start whatever heapLive says
+  // Chunks this P owes the proportional sweep. Allocation runs it up, and
+  // it is paid once the new object is rooted (afterAlloc), with a safepoint
+  // after every chunk: inside allocate no safepoint is allowed, and paying
+  // dozens of chunks there would hold off a stop-the-world for milliseconds.
+  int64_t sweepDebt = 0;
 
   // Cumulative counters, written only by this P, summed with the world
   // stopped by ReadMemStats.
