@@ -200,6 +200,7 @@ void gcMarkDone() {
     c->markDoneRunning.store(false, std::memory_order_release);
     return;
   }
+  fillSpareChunks();  // so that mark termination allocates no logs
   int64_t t0 = realNow();  // the pause counts from the stop request, as Go's does
   sched::stopTheWorld("GC mark termination");
   // Every goroutine is stopped at a safepoint now: the ones not yet scanned
@@ -314,7 +315,7 @@ void markTermination() {
   c->pauseEnd[(c->numGC + 255) % 256] = wall;
   c->pauseTotalNs += pause;
   c->lastGC = wall;
-  c->gcCpuNs += static_cast<int64_t>(pause) * std::min(c->procs, static_cast<int>(std::thread::hardware_concurrency()));
+  c->gcCpuNs += static_cast<int64_t>(pause) * c->stwProcs;
   c->gcCpuNs += c->cur.assistNs + c->cur.dedicatedNs + c->cur.fractionalNs;
   c->history.push_back(c->cur);
   c->marksDone.fetch_add(1, std::memory_order_acq_rel);
@@ -335,7 +336,7 @@ void markTermination() {
 void printGctrace(const CycleRecord& r) {
   Collector* c = gCollector;
   // stwprocs scales the two STW phases' CPU; the fraction is over all Ps.
-  int stwProcs = std::min(r.procs, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  int stwProcs = std::min(r.procs, c->stwProcs);
   GCTraceCycle t;
   t.numGC = r.n;
   t.sinceStartNs = r.tStart;

@@ -1,6 +1,8 @@
 // The collector's life within a run, and its hooks into the scheduler.
 
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include "gc/finalizer.h"
 #include "gc/run.h"
@@ -87,6 +89,7 @@ class CollectorHooks : public sched::Hooks {
     forEachGlobal([](detail::RootNode* n) {
       if (n->reset != nullptr) n->reset(n);
     });
+    releaseSpareChunks();
     resetFinalizers();
     freeQuarantineAll();
     detail::gWriteBarrier.store(false);
@@ -116,6 +119,7 @@ void beginRun(const Config& cfg, int procs) {
   auto* c = new Collector();
   c->cfg = cfg;
   c->procs = procs;
+  c->stwProcs = std::min(procs, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   c->pacer = Pacer(cfg.gcPercent);
   c->runStartReal = sched::realNanotime();
   gCollector = c;
