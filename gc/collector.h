@@ -172,6 +172,7 @@ void* allocate(const TypeInfo* t, size_t count);
 // An object's sizes as allocation counted them: Go's, mimalloc's, the class.
 void objectSizes(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls);
 AllocChunk* takeChunk(PState* ps);         // the P's log, replaced by a fresh one
+AllocChunk* newChunk();                    // an empty log with an id of its own
 void freeChunk(AllocChunk* c);            // kept as a spare, or freed
 void fillSpareChunks();                    // a spare log for every P, allocated now
 void releaseSpareChunks();                 // at the end of a run

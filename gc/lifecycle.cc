@@ -12,13 +12,6 @@
 namespace gort::gc {
 namespace {
 
-AllocChunk* newLog() {
-  void* mem = mi_malloc(sizeof(AllocChunk));
-  if (mem == nullptr) std::abort();
-  tsanAllocated(mem);
-  return ::new (mem) AllocChunk();
-}
-
 void freeBufList(WorkBuf* b) {
   while (b != nullptr) {
     WorkBuf* next = b->next;
@@ -45,7 +38,7 @@ class CollectorHooks : public sched::Hooks {
  public:
   void onPCreate(sched::P* p) override {
     auto* ps = new PState();
-    ps->chunk = newLog();
+    ps->chunk = newChunk();
     *reinterpret_cast<PState**>(p->gcdata) = ps;
   }
 

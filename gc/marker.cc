@@ -36,7 +36,7 @@ void markVisit(Visitor*, const void* obj) { shade(obj); }
 // Go's accounting of an object, from the size cache allocation filled in
 // (heap.cc sizesOf) when it has one: no table walk per shaded object.
 inline int64_t goSizeOf(const ObjHeader* h) {
-  if (h->count == 1) {
+  if ((h->count & kLogged) != 0) {
     uint64_t c = h->type->sizeCache.load(std::memory_order_relaxed);
     if (c != 0) [[likely]] return static_cast<int64_t>(c & 0xffffff);
   }
@@ -52,6 +52,7 @@ inline void shadeOn(PState* ps, uint32_t e, const void* obj) {
   if (detail::gVerify) verifyHeader(h, obj);
   if (h->mark.exchange(e, std::memory_order_acq_rel) == e) return;
   ps->markedLocal += goSizeOf(h);
+  countLive(ps, h->count);
   if (h->type->noscan) return;
   push(ps, WorkItem{h, 0});
 }
@@ -156,15 +157,15 @@ bool pop(PState* ps, WorkItem* out) {
 int64_t scanItem(PState* ps, const WorkItem& it, Visitor& v) {
   ObjHeader* h = it.obj;
   const TypeInfo* t = h->type;
-  if (h->count == 1) {
+  if (h->elems() == 1) {
     t->trace(h->payload(), v);
     return static_cast<int64_t>(t->size);
   }
   // An array: elements [start, end), the rest pushed as another oblet.
   size_t perOblet = std::max<size_t>(1, kMaxObletBytes / std::max<size_t>(1, t->size));
   size_t start = it.start;
-  size_t end = std::min<size_t>(h->count, start + perOblet);
-  if (end < h->count) push(ps, WorkItem{h, static_cast<uint32_t>(end)});
+  size_t end = std::min<size_t>(h->elems(), start + perOblet);
+  if (end < h->elems()) push(ps, WorkItem{h, static_cast<uint32_t>(end)});
   auto* base = static_cast<const char*>(h->payload());
   for (size_t i = start; i < end; i++) t->trace(base + i * t->size, v);
   return static_cast<int64_t>((end - start) * t->size);
@@ -235,6 +236,7 @@ void shade(const void* obj) {
   if (h->mark.exchange(e, std::memory_order_acq_rel) == e) return;
   PState* ps = pstate(sched::getp());
   ps->markedLocal += goSizeOf(h);
+  countLive(ps, h->count);
   if (h->type->noscan) return;  // black at once: nothing inside to find
   push(ps, WorkItem{h, 0});
 }
