@@ -45,9 +45,10 @@ void GC() {
     if (c->cycles.load() <= n) sched::gosched();
   }
   gc::waitForMark(n + 1);
-  // Then sweep everything, ourselves, and wait for sweepers elsewhere.
-  while (gc::sweepOne()) {
-  }
+  // Then sweep everything, ourselves, and wait for sweepers elsewhere. A
+  // safepoint after every chunk: the next cycle's stop-the-world must not
+  // wait for the whole heap to be swept.
+  while (gc::sweepOne()) sched::safepoint();
   while (!gc::sweepDone() && c->marksDone.load() == n + 1) sched::gosched();
   sched::yieldpoint();
 }

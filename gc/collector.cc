@@ -55,8 +55,18 @@ void flushAlloc(sched::P*, PState* ps) {
   if (live >= c->triggerBytes.load(std::memory_order_relaxed) && c->pacer.gcPercent() >= 0) ps->triggerPending = true;
   // Proportional sweep: enough chunks per flush that sweeping ends before
   // the heap reaches the next trigger (deductSweepCredit).
-  for (int64_t i = 0; i < c->sweepChunksPerFlush; i++) {
-    if (!sweepOne()) break;
+  if (c->unsweptChunks.load(std::memory_order_relaxed) > 0) ps->sweepDebt += c->sweepChunksPerFlush;
+}
+
+void paySweepDebt(PState* ps) {
+  while (ps->sweepDebt > 0) {
+    ps->sweepDebt--;
+    if (!sweepOne()) {
+      ps->sweepDebt = 0;
+      break;
+    }
+    sched::safepoint();
+    ps = pstate(sched::getp());
   }
 }
 
@@ -93,9 +103,9 @@ void gcStart(bool forced, bool stress) {
     return;
   }
   startBackgroundGoroutines();
-  // Sweep what is left before stopping the world, so the pause stays short.
-  while (sweepOne()) {
-  }
+  // Sweep what is left before stopping the world, so the pause stays short;
+  // with safepoints, so that another stop (a cycle's end) is not held off.
+  while (sweepOne()) sched::safepoint();
 
   int64_t t0 = realNow();
   sched::stopTheWorld("GC sweep termination");
@@ -190,6 +200,7 @@ void gcMarkDone() {
     c->markDoneRunning.store(false, std::memory_order_release);
     return;
   }
+  fillSpareChunks();  // so that mark termination allocates no logs
   int64_t t0 = realNow();  // the pause counts from the stop request, as Go's does
   sched::stopTheWorld("GC mark termination");
   // Every goroutine is stopped at a safepoint now: the ones not yet scanned
@@ -304,7 +315,7 @@ void markTermination() {
   c->pauseEnd[(c->numGC + 255) % 256] = wall;
   c->pauseTotalNs += pause;
   c->lastGC = wall;
-  c->gcCpuNs += static_cast<int64_t>(pause) * std::min(c->procs, static_cast<int>(std::thread::hardware_concurrency()));
+  c->gcCpuNs += static_cast<int64_t>(pause) * c->stwProcs;
   c->gcCpuNs += c->cur.assistNs + c->cur.dedicatedNs + c->cur.fractionalNs;
   c->history.push_back(c->cur);
   c->marksDone.fetch_add(1, std::memory_order_acq_rel);
@@ -325,7 +336,7 @@ void markTermination() {
 void printGctrace(const CycleRecord& r) {
   Collector* c = gCollector;
   // stwprocs scales the two STW phases' CPU; the fraction is over all Ps.
-  int stwProcs = std::min(r.procs, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  int stwProcs = std::min(r.procs, c->stwProcs);
   GCTraceCycle t;
   t.numGC = r.n;
   t.sinceStartNs = r.tStart;

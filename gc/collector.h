@@ -154,6 +154,10 @@ struct Collector {
   int markDoneRestarts = 0;
 
   int procs = 1;
+  // Ps that really run at once in a pause: GOMAXPROCS capped by the CPUs.
+  // Read once: hardware_concurrency is three system calls, and took up to
+  // 48 us of a mark termination pause on a loaded machine.
+  int stwProcs = 1;
 };
 
 extern Collector* gCollector;
@@ -168,7 +172,10 @@ void* allocate(const TypeInfo* t, size_t count);
 // An object's sizes as allocation counted them: Go's, mimalloc's, the class.
 void objectSizes(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls);
 AllocChunk* takeChunk(PState* ps);         // the P's log, replaced by a fresh one
-void freeChunk(AllocChunk* c);
+AllocChunk* newChunk();                    // an empty log with an id of its own
+void freeChunk(AllocChunk* c);            // kept as a spare, or freed
+void fillSpareChunks();                    // a spare log for every P, allocated now
+void releaseSpareChunks();                 // at the end of a run
 void forEachGlobal(const std::function<void(detail::RootNode*)>& fn);
 int64_t realNow();
 int64_t pacerNow();
@@ -176,6 +183,7 @@ void publishPacer();                       // pacer results to the atomics (pace
 void gcStart(bool forced, bool stress = false);  // start a cycle if none runs (gcStart); stress: gcstress's turn
 void gcMarkDone();                         // try to finish marking (gcMarkDone)
 void flushAlloc(sched::P* p, PState* ps);  // heapLive += unflushed; maybe trigger
+void paySweepDebt(PState* ps);             // the proportional sweep flushAlloc asked for; a safepoint
 bool sweepOne();                           // sweep one chunk; false when none left
 void finishSweep();                        // with the world stopped
 bool sweepDone();

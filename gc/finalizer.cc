@@ -32,7 +32,7 @@ void traceFields(const void* obj, Visitor& v) {
   ObjHeader* h = headerOf(obj);
   if (h->type->noscan) return;
   auto* base = static_cast<const char*>(h->payload());
-  for (uint32_t i = 0; i < h->count; i++) h->type->trace(base + i * h->type->size, v);
+  for (uint32_t i = 0; i < h->elems(); i++) h->type->trace(base + i * h->type->size, v);
 }
 
 void markVisit(Visitor*, const void* obj) { shade(obj); }

@@ -61,7 +61,9 @@ void afterAlloc() {
     ps->triggerPending = false;
     ps->stressPending = false;
     gc::gcStart(false, stress);
+    ps = gc::pstate(sched::getp());
   }
+  if (ps->sweepDebt > 0) [[unlikely]] gc::paySweepDebt(ps);
   sched::yieldpoint();
 }
 
@@ -175,29 +177,120 @@ namespace {
 // typically tens of KiB for small objects).
 constexpr int64_t kFlushBytes = 64 << 10;
 
-AllocChunk* newChunk() {
-  void* mem = mi_malloc(sizeof(AllocChunk));
-  if (mem == nullptr) sched::fatal("runtime: out of memory");
-  tsanAllocated(mem);
-  return ::new (mem) AllocChunk();
-}
-
 [[noreturn]] void outOfMemory(size_t bytes) {
   sched::fatal("runtime: out of memory: cannot allocate " + std::to_string(bytes) + "-byte block");
 }
 
 }  // namespace
 
+namespace {
+// Log ids: dense, so that marking counts into plain per-P arrays. Ids of
+// freed logs are reused.
+sched::SpinLock gIdLock;
+std::vector<uint32_t>* gFreeIds = new std::vector<uint32_t>();
+uint32_t gNextId = 0;
+
+}  // namespace
+
+AllocChunk* newChunk() {
+  void* mem = mi_malloc(sizeof(AllocChunk));
+  if (mem == nullptr) sched::fatal("runtime: out of memory");
+  tsanAllocated(mem);
+  auto* c = ::new (mem) AllocChunk();
+  std::lock_guard<sched::SpinLock> lk(gIdLock);
+  if (!gFreeIds->empty()) {
+    c->id = gFreeIds->back();
+    gFreeIds->pop_back();
+  } else {
+    if (gNextId >= kLogged) sched::fatal("runtime: out of memory (allocation logs)");
+    c->id = gNextId++;
+  }
+  return c;
+}
+
+namespace {
+
+void deleteChunk(AllocChunk* c) {
+  {
+    std::lock_guard<sched::SpinLock> lk(gIdLock);
+    gFreeIds->push_back(c->id);
+  }
+  c->~AllocChunk();
+  tsanFreeing(c);
+  mi_free(c);
+}
+
+}  // namespace
+
+// Spare logs. Mark termination gives every P a fresh log with the world
+// stopped, where a call into mimalloc can cost a fresh segment's mmap and
+// page faults (measured: up to 200 us of the pause). Logs the sweeper
+// empties are kept here instead, and gcMarkDone tops the spares up before
+// it stops the world.
+namespace {
+sched::SpinLock gSpareLock;
+AllocChunk* gSpare = nullptr;
+int gSpareCount = 0;
+
+AllocChunk* popSpare() {
+  std::lock_guard<sched::SpinLock> lk(gSpareLock);
+  AllocChunk* c = gSpare;
+  if (c == nullptr) return nullptr;
+  gSpare = c->next;
+  gSpareCount--;
+  return c;
+}
+
+int spareWanted() { return 2 * static_cast<int>(sched::gSched->allp.size()) + 4; }
+}  // namespace
+
 AllocChunk* takeChunk(PState* ps) {
   AllocChunk* c = ps->chunk;
-  ps->chunk = newChunk();
+  AllocChunk* fresh = popSpare();
+  if (fresh != nullptr) {
+    fresh->next = nullptr;
+    fresh->n = 0;
+  } else {
+    fresh = newChunk();
+  }
+  ps->chunk = fresh;
   return c;
 }
 
 void freeChunk(AllocChunk* c) {
-  c->~AllocChunk();
-  tsanFreeing(c);
-  mi_free(c);
+  {
+    std::lock_guard<sched::SpinLock> lk(gSpareLock);
+    if (gSpareCount < spareWanted()) {
+      c->next = gSpare;
+      gSpare = c;
+      gSpareCount++;
+      return;
+    }
+  }
+  deleteChunk(c);
+}
+
+void fillSpareChunks() {
+  for (;;) {
+    {
+      std::lock_guard<sched::SpinLock> lk(gSpareLock);
+      if (gSpareCount >= static_cast<int>(sched::gSched->allp.size())) return;
+    }
+    AllocChunk* c = newChunk();
+    std::lock_guard<sched::SpinLock> lk(gSpareLock);
+    c->next = gSpare;
+    gSpare = c;
+    gSpareCount++;
+  }
+}
+
+void releaseSpareChunks() {
+  std::lock_guard<sched::SpinLock> lk(gSpareLock);
+  while (AllocChunk* c = gSpare) {
+    gSpare = c->next;
+    deleteChunk(c);
+  }
+  gSpareCount = 0;
 }
 
 namespace {
@@ -234,7 +327,7 @@ inline Sizes sizesOf(const TypeInfo* t, size_t count) {
 }  // namespace
 
 void objectSizes(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls) {
-  Sizes s = sizesOf(h->type, h->count);
+  Sizes s = sizesOf(h->type, h->elems());
   *go = s.go;
   *real = s.real;
   *cls = s.cls;
@@ -250,6 +343,8 @@ void* allocate(const TypeInfo* t, size_t count) {
   sched::G* g = m->curg;
   Collector* c = gCollector;
   if (count > 1 && t->size > (size_t{1} << 48) / count) outOfMemory(t->size * count);
+  // The header's count has 31 bits for elements (object.h kLogged).
+  if (count >= kLogged) outOfMemory(t->size * count);
   size_t payload = t->size * count;
   Sizes sz = sizesOf(t, count);
 
@@ -283,7 +378,6 @@ void* allocate(const TypeInfo* t, size_t count) {
 #endif
   auto* h = static_cast<ObjHeader*>(raw);
   h->type = t;
-  h->count = static_cast<uint32_t>(count);
   h->mark.store(c->epoch.load(std::memory_order_relaxed), std::memory_order_relaxed);
 
   AllocChunk* ch = ps->chunk;
@@ -298,6 +392,8 @@ void* allocate(const TypeInfo* t, size_t count) {
     ch = ps->chunk;
   }
   ch->objs[ch->n++] = h;
+  h->count = count == 1 ? (kLogged | ch->id) : static_cast<uint32_t>(count);
+  if (marking) countLive(ps, h->count);  // black from birth
 
   ps->mallocs++;
   ps->totalAlloc += static_cast<uint64_t>(sz.go);

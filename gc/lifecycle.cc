@@ -1,6 +1,8 @@
 // The collector's life within a run, and its hooks into the scheduler.
 
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include "gc/finalizer.h"
 #include "gc/run.h"
@@ -9,13 +11,6 @@
 
 namespace gort::gc {
 namespace {
-
-AllocChunk* newLog() {
-  void* mem = mi_malloc(sizeof(AllocChunk));
-  if (mem == nullptr) std::abort();
-  tsanAllocated(mem);
-  return ::new (mem) AllocChunk();
-}
 
 void freeBufList(WorkBuf* b) {
   while (b != nullptr) {
@@ -43,7 +38,7 @@ class CollectorHooks : public sched::Hooks {
  public:
   void onPCreate(sched::P* p) override {
     auto* ps = new PState();
-    ps->chunk = newLog();
+    ps->chunk = newChunk();
     *reinterpret_cast<PState**>(p->gcdata) = ps;
   }
 
@@ -87,6 +82,7 @@ class CollectorHooks : public sched::Hooks {
     forEachGlobal([](detail::RootNode* n) {
       if (n->reset != nullptr) n->reset(n);
     });
+    releaseSpareChunks();
     resetFinalizers();
     freeQuarantineAll();
     detail::gWriteBarrier.store(false);
@@ -116,6 +112,7 @@ void beginRun(const Config& cfg, int procs) {
   auto* c = new Collector();
   c->cfg = cfg;
   c->procs = procs;
+  c->stwProcs = std::min(procs, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   c->pacer = Pacer(cfg.gcPercent);
   c->runStartReal = sched::realNanotime();
   gCollector = c;

@@ -27,14 +27,21 @@
 
 namespace gort::gc {
 
+// A single object's count field holds kLogged | the id of the allocation
+// log that lists it, so that marking can count the marked objects of each
+// log and the sweeper can keep a log whose objects were all marked without
+// reading one of their headers (state.h countLive, sweeper.cc).
+constexpr uint32_t kLogged = 0x80000000u;
+
 struct ObjHeader {
   const TypeInfo* type;
   std::atomic<uint32_t> mark;
-  uint32_t count;  // elements, for array objects; 1 otherwise
+  uint32_t count;  // elements, for array objects; kLogged | log id for a single object
 
+  uint32_t elems() const { return (count & kLogged) != 0 ? 1 : count; }
   void* payload() { return reinterpret_cast<char*>(this) + sizeof(ObjHeader); }
   const void* payload() const { return reinterpret_cast<const char*>(this) + sizeof(ObjHeader); }
-  size_t payloadSize() const { return type->size * count; }
+  size_t payloadSize() const { return type->size * elems(); }
 };
 static_assert(sizeof(ObjHeader) == 16, "payloads stay 16-byte aligned");
 

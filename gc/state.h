@@ -50,6 +50,7 @@ constexpr uint32_t kChunkCap = 1024;  // a chunk is swept without safepoints: ke
 struct AllocChunk {
   AllocChunk* next = nullptr;
   uint32_t n = 0;
+  uint32_t id = 0;  // what its single objects' headers name (object.h kLogged), < 2^31
   ObjHeader* objs[kChunkCap];
 };
 
@@ -78,6 +79,11 @@ struct PState {
   // new object is rooted (afterAlloc).
   bool triggerPending = false;
   bool stressPending = false;  // the trigger is gcstress's: start whatever heapLive says
+  // Chunks this P owes the proportional sweep. Allocation runs it up, and
+  // it is paid once the new object is rooted (afterAlloc), with a safepoint
+  // after every chunk: inside allocate no safepoint is allowed, and paying
+  // dozens of chunks there would hold off a stop-the-world for milliseconds.
+  int64_t sweepDebt = 0;
 
   // Cumulative counters, written only by this P, summed with the world
   // stopped by ReadMemStats.
@@ -91,6 +97,10 @@ struct PState {
   int64_t scanWork = 0;    // scan work done by this P this cycle
   int64_t markedLocal = 0; // bytes shaded here, not yet added to bytesMarked
   int64_t unpublishedWork = 0;  // heap scan work not yet given to the pacer
+  // Objects marked this cycle by this P, per allocation log id (objects
+  // allocated black included). Written only here while marking; the
+  // sweeper reads and clears a log's entries after mark termination.
+  std::vector<uint32_t> live;
 
 
   // The background mark worker that belongs to this P.
@@ -123,6 +133,14 @@ inline bool claimScan(GState* gs, uint32_t e) {
     if (gs->scannedEpoch.compare_exchange_weak(old, e, std::memory_order_acq_rel)) return true;
   }
   return false;
+}
+
+// An object turned black on this P: one more marked object in its log.
+inline void countLive(PState* ps, uint32_t count) {
+  if ((count & kLogged) == 0) return;  // an array: its log is swept object by object
+  uint32_t id = count & ~kLogged;
+  if (id >= ps->live.size()) [[unlikely]] ps->live.resize(static_cast<size_t>(id) * 2 + 64);
+  ps->live[id]++;
 }
 
 inline PState* pstate(sched::P* p) { return *reinterpret_cast<PState**>(p->gcdata); }

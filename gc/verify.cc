@@ -151,7 +151,7 @@ void forEachObject(const std::function<void(ObjHeader*)>& fn) {
 void traceAll(ObjHeader* h, Visitor& v) {
   if (h->type->noscan) return;
   auto* base = static_cast<const char*>(h->payload());
-  for (uint32_t i = 0; i < h->count; i++) h->type->trace(base + i * h->type->size, v);
+  for (uint32_t i = 0; i < h->elems(); i++) h->type->trace(base + i * h->type->size, v);
 }
 
 // Reachability, recomputed from scratch.

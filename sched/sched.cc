@@ -68,6 +68,11 @@ int64_t nanotime() {
   return realNanotime() - gSched->startMono;
 }
 
+unsigned numCPUs() {
+  static const unsigned n = std::thread::hardware_concurrency();
+  return n;
+}
+
 int64_t walltime() {
   if (deterministic()) return kDetWallStart + gSched->virtualNow.load(std::memory_order_relaxed);
   timespec ts;
@@ -312,7 +317,7 @@ bool workVisible(P* self) {
 constexpr int64_t kIdleSpinNs = 20'000;
 
 bool spinForWork(P* p) {
-  if (std::thread::hardware_concurrency() <= 1) return false;
+  if (numCPUs() <= 1) return false;
   int64_t until = realNanotime() + kIdleSpinNs;
   while (realNanotime() < until) {
     if (workVisible(p) || gSched->gcwaiting.load(std::memory_order_relaxed) ||

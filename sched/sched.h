@@ -243,6 +243,9 @@ int64_t nanotime();
 int64_t walltime();
 // Real monotonic time whatever the mode, for measurements (GC pauses).
 int64_t realNanotime();
+// The CPUs the process may use, read once (std::thread::hardware_concurrency
+// costs three system calls per call).
+unsigned numCPUs();
 
 uint32_t fastrand();
 uint64_t fastrand64();

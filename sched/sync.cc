@@ -33,7 +33,7 @@ void syncSafepoint() {
 // deterministic mode, where the owner cannot run while we spin.
 bool canSpin(int iter) {
   if (iter >= 4 || !sched::running() || sched::deterministic()) return false;
-  if (std::thread::hardware_concurrency() <= 1) return false;
+  if (sched::numCPUs() <= 1) return false;
   int procs = sched::gSched->cfg.gomaxprocs;
   if (procs <= sched::gSched->npidle.load() + sched::gSched->nmspinning.load() + 1) return false;
   sched::P* p = sched::getp();
