@@ -298,14 +298,20 @@ void advanceEvacuationMark(hmap* h, const MapType* t, uintptr_t newbit) {
 
 void* allocRaw(const TypeInfo* t) { return detail::allocObject(t, 1); }
 
-void yieldpoint() { sched::yieldpoint(); }
+std::atomic<bool> gDeterministic{false};
+
+void yieldpoint() {
+  // Written only when it changes (at the first operation of a run in the
+  // other mode), so that Ms on different CPUs do not share a dirty line.
+  bool det = sched::running() && sched::deterministic();
+  if (gDeterministic.load(std::memory_order_relaxed) != det) gDeterministic.store(det, std::memory_order_relaxed);
+  sched::yieldpoint();
+}
 // The safepoints inside a write exist for deterministic mode, where another
 // goroutine can only run where the scheduler lets it; on real threads it
 // runs anyway, and stop-the-world requests are served at the entry
 // yieldpoint.
-void safepoint() {
-  if (sched::deterministic()) sched::safepoint();
-}
+void deterministicSafepoint() { sched::safepoint(); }
 void afterAlloc() { detail::afterAlloc(); }
 uint32_t fastrand() { return sched::fastrand(); }
 uint64_t fastrand64() { return sched::fastrand64(); }

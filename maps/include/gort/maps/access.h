@@ -81,7 +81,7 @@ V* mapaccessStr(hmap* h, std::string_view key) {
           if (th[i] == emptyRest) break;
           continue;
         }
-        if (k.data() == key.data() || std::memcmp(k.data(), key.data(), key.size()) == 0) return L::elem(b, i);
+        if (bytesEqual(k.data(), key.data(), key.size())) return L::elem(b, i);
       }
       return nullptr;
     }
@@ -117,9 +117,12 @@ V* mapaccessStr(hmap* h, std::string_view key) {
   for (; b != nullptr; b = L::overflow(b)) {
     uint8_t* th = L::tophash(b);
     for (size_t i = 0; i < kBucketCnt; i++) {
+      // tophash first: it shares a cache line with the bucket's start, while
+      // the 8 string headers span two more lines that only a candidate
+      // slot needs (Go tests the length first and touches them all).
+      if (th[i] != top) continue;
       const String& k = *L::key(b, i);
-      if (k.len() != key.size() || th[i] != top) continue;
-      if (k.data() == key.data() || std::memcmp(k.data(), key.data(), key.size()) == 0) return L::elem(b, i);
+      if (k.len() == key.size() && bytesEqual(k.data(), key.data(), key.size())) return L::elem(b, i);
     }
   }
   return nullptr;

@@ -335,7 +335,17 @@ mapextra* createOverflowShared(hmap* h);
 
 // Scheduler and runtime entry points for the templates.
 void yieldpoint();
-void safepoint();
+
+// Whether the running runtime is in deterministic mode, as the last
+// yieldpoint() saw it. Every map operation starts with yieldpoint() and a
+// run's mode never changes (runs do not overlap), so after that call it is
+// exact; it exists so that the safepoints inside writes, which only act in
+// deterministic mode, cost a load instead of two calls each.
+extern std::atomic<bool> gDeterministic;
+void deterministicSafepoint();
+inline void safepoint() {
+  if (gDeterministic.load(std::memory_order_relaxed)) [[unlikely]] deterministicSafepoint();
+}
 void afterAlloc();
 [[noreturn]] void fatalConcurrentWrites();          // "concurrent map writes"
 [[noreturn]] void fatalConcurrentReadWrite();       // "concurrent map read and map write"

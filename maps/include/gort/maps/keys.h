@@ -5,6 +5,7 @@
 // Public only because gort::Map<K,V> is a template; not for users.
 #pragma once
 
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -78,6 +79,34 @@ struct StrKey {
   operator std::string_view() const { return v; }
 };
 
+// Whether n bytes at a and b are equal. Map keys are mostly short, and
+// libc's memcmp is an out-of-line call through the PLT that costs more than
+// the comparison: up to 16 bytes take two overlapping word loads per side.
+inline bool bytesEqual(const char* a, const char* b, size_t n) {
+  if (a == b) return true;
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(a, b, n) == 0;
+    uint64_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 8);
+    std::memcpy(&b0, b, 8);
+    std::memcpy(&a1, a + n - 8, 8);
+    std::memcpy(&b1, b + n - 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  if (n >= 4) {
+    uint32_t a0, a1, b0, b1;
+    std::memcpy(&a0, a, 4);
+    std::memcpy(&b0, b, 4);
+    std::memcpy(&a1, a + n - 4, 4);
+    std::memcpy(&b1, b + n - 4, 4);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (a[i] != b[i]) return false;
+  }
+  return true;
+}
+
 template <>
 struct KeyTraits<String> {
   using View = StrKey;
@@ -86,7 +115,7 @@ struct KeyTraits<String> {
   static constexpr bool faststr = true;
   static uint64_t hash(std::string_view k, uint64_t seed) { return Hash<String>{}(k, seed); }
   static bool equal(std::string_view k, const String& stored) {
-    return stored.len() == k.size() && (stored.data() == k.data() || std::memcmp(stored.data(), k.data(), k.size()) == 0);
+    return stored.len() == k.size() && bytesEqual(stored.data(), k.data(), k.size());
   }
   static void store(String* slot, const String& k) { *slot = k; }
   static void store(String* slot, const StrKey& k) {
