@@ -52,82 +52,91 @@ void* allocObject(const TypeInfo* t, size_t count) {
   return gc::allocate(t, count);
 }
 
-void afterAlloc() {
-  if (!sched::running() || sched::getm() == nullptr) return;
-  sched::P* p = sched::getp();
-  gc::PState* ps = gc::pstate(p);
-  if (ps->triggerPending) {
-    bool stress = ps->stressPending;
-    ps->triggerPending = false;
-    ps->stressPending = false;
-    gc::gcStart(false, stress);
-    ps = gc::pstate(sched::getp());
-  }
-  if (ps->sweepDebt > 0) [[unlikely]] gc::paySweepDebt(ps);
-  sched::yieldpoint();
+void* allocRooted(const TypeInfo* t, ConstructScope* scope) {
+  void* mem = gc::allocate(t, 1);
+  scope->lo = mem;
+  scope->begin(t->size, t);
+  return mem;
 }
 
-ConstructScope::ConstructScope(void* l, size_t size, const TypeInfo* t) : lo(l), rooted(false) {
-  sched::G* g = sched::running() ? sched::rootOwner() : nullptr;
-  if (g == nullptr) {
-    savedLo = nullptr;
-    savedSize = 0;
-    savedType = nullptr;
+void afterAlloc() {
+  if (sched::gSched == nullptr) return;
+  sched::M* m = sched::getm();
+  if (m == nullptr) return;
+  gc::PState* ps = gc::pstate(m->p);
+  if (ps->triggerPending || ps->sweepDebt > 0) [[unlikely]] {
+    if (ps->triggerPending) {
+      bool stress = ps->stressPending;
+      ps->triggerPending = false;
+      ps->stressPending = false;
+      gc::gcStart(false, stress);
+      ps = gc::pstate(sched::getp());
+    }
+    if (ps->sweepDebt > 0) gc::paySweepDebt(ps);
+    // Either may have switched goroutines: m is stale.
+    sched::yieldpoint();
     return;
   }
+  sched::yieldpointOn(m);
+}
+
+void ConstructScope::begin(size_t size, const TypeInfo* t) {
+  sched::G* g = sched::gSched != nullptr ? sched::rootOwner() : nullptr;
+  if (g == nullptr) return;
   gc::GState* gs = gc::gstate(g);
-  savedLo = gs->constructLo;
-  savedSize = gs->constructSize;
-  savedType = gs->constructType;
-  gs->constructLo = l;
-  gs->constructSize = size;
-  gs->constructType = t;
+  // Only verify mode reads the construct fields (verifyPtrPlacement).
+  if (gVerify) {
+    savedFor = gs;
+    savedLo = gs->constructLo;
+    savedSize = gs->constructSize;
+    savedType = gs->constructType;
+    gs->constructLo = lo;
+    gs->constructSize = size;
+    gs->constructType = t;
+  }
   if (t != nullptr) {
     trace = [](const RootNode* n, Visitor& v) { v.visitRaw(static_cast<const ConstructScope*>(n)->lo); };
-    registerLocal(this);
+    owner = g;
+    prev = &gs->roots;
+    next = gs->roots.next;
+    if (next != nullptr) next->prev = this;
+    gs->roots.next = this;
     rooted = true;
   }
 }
 
-ConstructScope::~ConstructScope() {
-  if (rooted) unregisterLocal(this);
-  sched::G* g = sched::running() ? sched::rootOwner() : nullptr;
-  if (g == nullptr) return;
-  gc::GState* gs = gc::gstate(g);
-  gs->constructLo = savedLo;
-  gs->constructSize = savedSize;
-  gs->constructType = savedType;
+void ConstructScope::end() {
+  if (rooted) {
+    unregisterLocal(this);
+    rooted = false;
+  }
+  if (savedFor != nullptr) {
+    auto* gs = static_cast<gc::GState*>(savedFor);
+    gs->constructLo = savedLo;
+    gs->constructSize = savedSize;
+    gs->constructType = savedType;
+    savedFor = nullptr;
+  }
 }
 
 // ---------------------------------------------------------------------------
 // Roots
 
 void registerLocal(RootNode* n) {
-  sched::G* g = sched::running() ? sched::rootOwner() : nullptr;
-  n->prev = nullptr;
+  sched::G* g = sched::gSched != nullptr ? sched::rootOwner() : nullptr;
   if (g == nullptr) {
     n->owner = nullptr;
+    n->prev = nullptr;
     n->next = nullptr;
     if (gVerify) gc::verifyFail("Local<T> created outside a goroutine: nothing roots it (use Global<T> for variables that outlive goroutines)");
     return;
   }
   gc::GState* gs = gc::gstate(g);
   n->owner = g;
-  n->next = gs->locals;
-  if (gs->locals != nullptr) gs->locals->prev = n;
-  gs->locals = n;
-}
-
-void unregisterLocal(RootNode* n) {
-  if (n->owner == nullptr) return;
-  gc::GState* gs = gc::gstate(static_cast<sched::G*>(n->owner));
-  if (n->prev != nullptr) {
-    n->prev->next = n->next;
-  } else {
-    gs->locals = n->next;
-  }
-  if (n->next != nullptr) n->next->prev = n->prev;
-  n->owner = nullptr;
+  n->prev = &gs->roots;
+  n->next = gs->roots.next;
+  if (n->next != nullptr) n->next->prev = n;
+  gs->roots.next = n;
 }
 
 namespace {

@@ -224,6 +224,9 @@ void safepoint();
 // A safepoint where the running goroutine may also lose its P: allocation
 // and the entry of runtime calls, where Go could preempt.
 void yieldpoint();
+// yieldpoint for a caller that has just read getm() (with no switch since),
+// saving the second thread-local read on the allocation path.
+void yieldpointOn(M* m);
 // Marks that the GC wants every goroutine to pass through Hooks::onSafepoint
 // (or just P p's, with p set).
 void requestGcAttention(P* p);
