@@ -307,7 +307,8 @@ namespace {
 // For a single object of type t: Go's rounded size, its size class, and the
 // block mimalloc hands out for it (header included), packed as
 // valid:1 | class:8 | real:24 | go:24, so the allocation fast path is one
-// load instead of two table lookups and a call into mimalloc.
+// load instead of two table lookups and a call into mimalloc (decoded here
+// and in collector.h objectSizes: keep the two in step).
 struct Sizes {
   int64_t go;
   int cls;
@@ -335,7 +336,7 @@ inline Sizes sizesOf(const TypeInfo* t, size_t count) {
 
 }  // namespace
 
-void objectSizes(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls) {
+void objectSizesSlow(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls) {
   Sizes s = sizesOf(h->type, h->elems());
   *go = s.go;
   *real = s.real;
