@@ -52,13 +52,6 @@ void* allocObject(const TypeInfo* t, size_t count) {
   return gc::allocate(t, count);
 }
 
-void* allocRooted(const TypeInfo* t, ConstructScope* scope) {
-  void* mem = gc::allocate(t, 1);
-  scope->lo = mem;
-  scope->begin(t->size, t);
-  return mem;
-}
-
 void afterAlloc() {
   if (sched::gSched == nullptr) return;
   sched::M* m = sched::getm();
@@ -81,7 +74,11 @@ void afterAlloc() {
 }
 
 void ConstructScope::begin(size_t size, const TypeInfo* t) {
-  sched::G* g = sched::gSched != nullptr ? sched::rootOwner() : nullptr;
+  beginFor(sched::gSched != nullptr ? sched::rootOwner() : nullptr, size, t);
+}
+
+void ConstructScope::beginFor(void* forG, size_t size, const TypeInfo* t) {
+  auto* g = static_cast<sched::G*>(forG);
   if (g == nullptr) return;
   gc::GState* gs = gc::gstate(g);
   // Only verify mode reads the construct fields (verifyPtrPlacement).
@@ -343,8 +340,11 @@ void objectSizesSlow(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls) 
   *cls = s.cls;
 }
 
-void* allocate(const TypeInfo* t, size_t count) {
-  sched::M* m = sched::getm();
+namespace {
+// allocate, and with owner set the goroutine whose roots the new object
+// joins (sched::rootOwner), read with the M in one call.
+[[gnu::always_inline]] inline void* allocateImpl(const TypeInfo* t, size_t count, sched::G** owner) {
+  sched::M* m = owner != nullptr ? sched::getmAndRootOwner(owner) : sched::getm();
   if (m == nullptr || m->p == nullptr) {
     std::fprintf(stderr, "gort: GC allocation (New, String, Slice, Map) outside gort::run\n");
     std::abort();
@@ -369,6 +369,7 @@ void* allocate(const TypeInfo* t, size_t count) {
       // The assist may have parked or yielded: the goroutine can be back on
       // another P, whose heap and log it must use from now on.
       p = sched::getp();
+      if (owner != nullptr) *owner = sched::rootOwner();
       marking = c->blackenEnabled.load(std::memory_order_relaxed);
     }
   }
@@ -426,6 +427,21 @@ void* allocate(const TypeInfo* t, size_t count) {
   }
   return h->payload();
 }
+}  // namespace
+
+void* allocate(const TypeInfo* t, size_t count) { return allocateImpl(t, count, nullptr); }
 
 }  // namespace gc
+
+namespace detail {
+
+void* allocRooted(const TypeInfo* t, ConstructScope* scope) {
+  sched::G* owner;
+  void* mem = gc::allocateImpl(t, 1, &owner);
+  scope->lo = mem;
+  scope->beginFor(owner, t->size, t);
+  return mem;
+}
+
+}  // namespace detail
 }  // namespace gort

@@ -54,6 +54,11 @@ Hooks& hooks() { return *gHooks; }
   M* m = tM;
   return m != nullptr ? m->curg : nullptr;
 }
+[[gnu::noinline]] M* getmAndRootOwner(G** owner) {
+  M* m = tM;
+  *owner = tConstructingFor != nullptr ? tConstructingFor : (m != nullptr ? m->curg : nullptr);
+  return m;
+}
 [[gnu::noinline]] void setConstructingFor(G* g) { tConstructingFor = g; }
 
 bool running() { return gSched != nullptr; }

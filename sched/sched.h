@@ -198,6 +198,8 @@ int64_t goroutineCount();
 // or the new one while gort::go copies its closure (so Locals captured by
 // the closure belong to the goroutine that will use them).
 G* rootOwner();
+// getm() and rootOwner() in one call, for the allocation path.
+M* getmAndRootOwner(G** owner);
 void setConstructingFor(G* g);
 
 // Parks the running goroutine. commit(g, arg) runs after its context is

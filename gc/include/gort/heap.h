@@ -269,6 +269,7 @@ struct ConstructScope : RootNode {
   }
 
   void begin(size_t size, const TypeInfo* t);
+  void beginFor(void* forG, size_t size, const TypeInfo* t);  // forG: the goroutine whose roots it joins
   void end();
 
   void* lo;
