@@ -170,7 +170,20 @@ bool manualMarking();
 // Entry points used across the gc layer.
 void* allocate(const TypeInfo* t, size_t count);
 // An object's sizes as allocation counted them: Go's, mimalloc's, the class.
-void objectSizes(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls);
+// Inline for a single object whose type's sizes are cached (TypeInfo
+// sizeCache, packed by heap.cc sizesOf): the sweeper asks for every object
+// it frees.
+void objectSizesSlow(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls);
+inline void objectSizes(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls) {
+  uint64_t c = h->type->sizeCache.load(std::memory_order_relaxed);
+  if (h->elems() != 1 || c == 0) [[unlikely]] {
+    objectSizesSlow(h, go, real, cls);
+    return;
+  }
+  *go = static_cast<int64_t>(c & 0xffffff);
+  *real = (c >> 24) & 0xffffff;
+  *cls = static_cast<int>((c >> 48) & 0xff);
+}
 AllocChunk* takeChunk(PState* ps);         // the P's log, replaced by a fresh one
 AllocChunk* newChunk();                    // an empty log with an id of its own
 void freeChunk(AllocChunk* c);            // kept as a spare, or freed

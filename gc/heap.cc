@@ -56,81 +56,87 @@ void* allocObject(const TypeInfo* t, size_t count) {
 }
 
 void afterAlloc() {
-  if (!sched::running() || sched::getm() == nullptr) return;
-  sched::P* p = sched::getp();
-  gc::PState* ps = gc::pstate(p);
-  if (ps->triggerPending) {
-    bool stress = ps->stressPending;
-    ps->triggerPending = false;
-    ps->stressPending = false;
-    gc::gcStart(false, stress);
-    ps = gc::pstate(sched::getp());
-  }
-  if (ps->sweepDebt > 0) [[unlikely]] gc::paySweepDebt(ps);
-  sched::yieldpoint();
-}
-
-ConstructScope::ConstructScope(void* l, size_t size, const TypeInfo* t) : lo(l), rooted(false) {
-  sched::G* g = sched::running() ? sched::rootOwner() : nullptr;
-  if (g == nullptr) {
-    savedLo = nullptr;
-    savedSize = 0;
-    savedType = nullptr;
+  if (sched::gSched == nullptr) return;
+  sched::M* m = sched::getm();
+  if (m == nullptr) return;
+  gc::PState* ps = gc::pstate(m->p);
+  if (ps->triggerPending || ps->sweepDebt > 0) [[unlikely]] {
+    if (ps->triggerPending) {
+      bool stress = ps->stressPending;
+      ps->triggerPending = false;
+      ps->stressPending = false;
+      gc::gcStart(false, stress);
+      ps = gc::pstate(sched::getp());
+    }
+    if (ps->sweepDebt > 0) gc::paySweepDebt(ps);
+    // Either may have switched goroutines: m is stale.
+    sched::yieldpoint();
     return;
   }
+  sched::yieldpointOn(m);
+}
+
+void ConstructScope::begin(size_t size, const TypeInfo* t) {
+  beginFor(sched::gSched != nullptr ? sched::rootOwner() : nullptr, size, t);
+}
+
+void ConstructScope::beginFor(void* forG, size_t size, const TypeInfo* t) {
+  auto* g = static_cast<sched::G*>(forG);
+  if (g == nullptr) return;
   gc::GState* gs = gc::gstate(g);
-  savedLo = gs->constructLo;
-  savedSize = gs->constructSize;
-  savedType = gs->constructType;
-  gs->constructLo = l;
-  gs->constructSize = size;
-  gs->constructType = t;
+  // Only verify mode reads the construct fields (verifyPtrPlacement).
+  if (gVerify) {
+    savedFor = gs;
+    savedLo = gs->constructLo;
+    savedSize = gs->constructSize;
+    savedType = gs->constructType;
+    gs->constructLo = lo;
+    gs->constructSize = size;
+    gs->constructType = t;
+  }
   if (t != nullptr) {
     trace = [](const RootNode* n, Visitor& v) { v.visitRaw(static_cast<const ConstructScope*>(n)->lo); };
-    registerLocal(this);
+    owner = g;
+    prev = &gs->roots;
+    next = gs->roots.next;
+    if (next != nullptr) next->prev = this;
+    gs->roots.next = this;
     rooted = true;
   }
 }
 
-ConstructScope::~ConstructScope() {
-  if (rooted) unregisterLocal(this);
-  sched::G* g = sched::running() ? sched::rootOwner() : nullptr;
-  if (g == nullptr) return;
-  gc::GState* gs = gc::gstate(g);
-  gs->constructLo = savedLo;
-  gs->constructSize = savedSize;
-  gs->constructType = savedType;
+void ConstructScope::end() {
+  if (rooted) {
+    unregisterLocal(this);
+    rooted = false;
+  }
+  if (savedFor != nullptr) {
+    auto* gs = static_cast<gc::GState*>(savedFor);
+    gs->constructLo = savedLo;
+    gs->constructSize = savedSize;
+    gs->constructType = savedType;
+    savedFor = nullptr;
+  }
 }
 
 // ---------------------------------------------------------------------------
 // Roots
 
 void registerLocal(RootNode* n) {
-  sched::G* g = sched::running() ? sched::rootOwner() : nullptr;
-  n->prev = nullptr;
+  sched::G* g = sched::gSched != nullptr ? sched::rootOwner() : nullptr;
   if (g == nullptr) {
     n->owner = nullptr;
+    n->prev = nullptr;
     n->next = nullptr;
     if (gVerify) gc::verifyFail("Local<T> created outside a goroutine: nothing roots it (use Global<T> for variables that outlive goroutines)");
     return;
   }
   gc::GState* gs = gc::gstate(g);
   n->owner = g;
-  n->next = gs->locals;
-  if (gs->locals != nullptr) gs->locals->prev = n;
-  gs->locals = n;
-}
-
-void unregisterLocal(RootNode* n) {
-  if (n->owner == nullptr) return;
-  gc::GState* gs = gc::gstate(static_cast<sched::G*>(n->owner));
-  if (n->prev != nullptr) {
-    n->prev->next = n->next;
-  } else {
-    gs->locals = n->next;
-  }
-  if (n->next != nullptr) n->next->prev = n->prev;
-  n->owner = nullptr;
+  n->prev = &gs->roots;
+  n->next = gs->roots.next;
+  if (n->next != nullptr) n->next->prev = n;
+  gs->roots.next = n;
 }
 
 namespace {
@@ -301,7 +307,8 @@ namespace {
 // For a single object of type t: Go's rounded size, its size class, and the
 // block mimalloc hands out for it (header included), packed as
 // valid:1 | class:8 | real:24 | go:24, so the allocation fast path is one
-// load instead of two table lookups and a call into mimalloc.
+// load instead of two table lookups and a call into mimalloc (decoded here
+// and in collector.h objectSizes: keep the two in step).
 struct Sizes {
   int64_t go;
   int cls;
@@ -329,7 +336,7 @@ inline Sizes sizesOf(const TypeInfo* t, size_t count) {
 
 }  // namespace
 
-void objectSizes(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls) {
+void objectSizesSlow(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls) {
   Sizes s = sizesOf(h->type, h->elems());
   *go = s.go;
   *real = s.real;
@@ -379,10 +386,11 @@ void* zallocLarge(mi_heap_t* heap, size_t total) {
   return raw;
 }
 #endif
-}  // namespace
 
-void* allocate(const TypeInfo* t, size_t count) {
-  sched::M* m = sched::getm();
+// allocate, and with owner set the goroutine whose roots the new object
+// joins (sched::rootOwner), read with the M in one call.
+[[gnu::always_inline]] inline void* allocateImpl(const TypeInfo* t, size_t count, sched::G** owner) {
+  sched::M* m = owner != nullptr ? sched::getmAndRootOwner(owner) : sched::getm();
   if (m == nullptr || m->p == nullptr) {
     std::fprintf(stderr, "gort: GC allocation (New, String, Slice, Map) outside gort::run\n");
     std::abort();
@@ -407,6 +415,7 @@ void* allocate(const TypeInfo* t, size_t count) {
       // The assist may have parked or yielded: the goroutine can be back on
       // another P, whose heap and log it must use from now on.
       p = sched::getp();
+      if (owner != nullptr) *owner = sched::rootOwner();
       marking = c->blackenEnabled.load(std::memory_order_relaxed);
     }
   }
@@ -465,6 +474,21 @@ void* allocate(const TypeInfo* t, size_t count) {
   }
   return h->payload();
 }
+}  // namespace
+
+void* allocate(const TypeInfo* t, size_t count) { return allocateImpl(t, count, nullptr); }
 
 }  // namespace gc
+
+namespace detail {
+
+void* allocRooted(const TypeInfo* t, ConstructScope* scope) {
+  sched::G* owner;
+  void* mem = gc::allocateImpl(t, 1, &owner);
+  scope->lo = mem;
+  scope->beginFor(owner, t->size, t);
+  return mem;
+}
+
+}  // namespace detail
 }  // namespace gort

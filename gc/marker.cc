@@ -220,7 +220,7 @@ void scanRootsOf(sched::G* g, GState* gs) {
   if (!claimScan(gs, c->epoch.load(std::memory_order_relaxed))) return;
   gs->scanRequested = false;
   Visitor v(markVisit);
-  for (detail::RootNode* n = gs->locals; n != nullptr; n = n->next) n->trace(n, v);
+  for (detail::RootNode* n = gs->roots.next; n != nullptr; n = n->next) n->trace(n, v);
   c->stackScanBytes.fetch_add(stackInUse(g), std::memory_order_relaxed);
   c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
 }
@@ -367,7 +367,7 @@ void onGoroutineCreated(sched::G* g) {
   // A goroutine born during mark is black: its roots (the Locals its closure
   // captured) are shaded now, and it is never scanned this cycle.
   Visitor v(markVisit);
-  for (detail::RootNode* n = gs->locals; n != nullptr; n = n->next) n->trace(n, v);
+  for (detail::RootNode* n = gs->roots.next; n != nullptr; n = n->next) n->trace(n, v);
   if (claimScan(gs, c->epoch.load())) {
     // If this cycle's root list names it (a reused G), that job is done.
     bool listed = false;

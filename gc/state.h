@@ -113,7 +113,10 @@ struct PState {
 };
 
 struct GState {
-  detail::RootNode* locals = nullptr;  // Local<T> roots, most recent first
+  // The head of the Local<T> roots, most recent first: roots.next. A
+  // sentinel node, so that unlinking a root never needs to find its
+  // goroutine (heap.h unregisterLocal is inline).
+  detail::RootNode roots;
   int64_t assistBytes = 0;             // Go's gcAssistBytes: credit (>0) or debt (<0)
   std::atomic<uint32_t> scannedEpoch{0};  // cycle in which this G's roots were scanned
   std::atomic<bool> scanRequested{false};  // set by a marker on another M, read by this G at safepoints

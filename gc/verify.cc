@@ -105,20 +105,20 @@ void freeQuarantineAll() {
 
 void verifyGoroutineExit(sched::G* g) {
   GState* gs = gstate(g);
-  if (gs->locals == nullptr) return;
+  if (gs->roots.next == nullptr) return;
   if (detail::gVerify) {
     verifyFail("Local<T> outlives goroutine " + std::to_string(g->goid) +
                ": it was stored where the goroutine's stack does not reach (a static, a heap container); "
                "use gort::Global<T>");
   }
   // Without verify mode, such Locals just stop rooting anything.
-  for (detail::RootNode* n = gs->locals; n != nullptr;) {
+  for (detail::RootNode* n = gs->roots.next; n != nullptr;) {
     detail::RootNode* next = n->next;
     n->owner = nullptr;
     n->prev = n->next = nullptr;
     n = next;
   }
-  gs->locals = nullptr;
+  gs->roots.next = nullptr;
 }
 
 namespace {
@@ -180,7 +180,7 @@ void verifyHeap() {
   Visitor v(reach);
   forEachGlobal([&](detail::RootNode* n) { n->trace(n, v); });
   sched::forEachG([&](sched::G* g) {
-    for (detail::RootNode* n = gstate(g)->locals; n != nullptr; n = n->next) n->trace(n, v);
+    for (detail::RootNode* n = gstate(g)->roots.next; n != nullptr; n = n->next) n->trace(n, v);
   });
   forEachFinalizerRoot([&](const void* obj) { reach(&v, obj); });
   while (!stack.empty()) {

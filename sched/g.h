@@ -62,7 +62,7 @@ const char* waitReasonString(WaitReason r);
 // Per-G storage reserved for the collector (its root list, assist credit and
 // scan state). The scheduler only allocates and zeroes it; gc/ casts it to
 // its own type (gc/roots.h) and static_asserts that it fits.
-constexpr size_t kGcPerGSize = 64;
+constexpr size_t kGcPerGSize = 96;
 
 struct G {
   int64_t goid = 0;

@@ -49,7 +49,16 @@ Hooks& hooks() { return *gHooks; }
   return m != nullptr ? m->p : nullptr;
 }
 [[gnu::noinline]] void setm(M* m) { tM = m; }
-[[gnu::noinline]] G* rootOwner() { return tConstructingFor != nullptr ? tConstructingFor : getg(); }
+[[gnu::noinline]] G* rootOwner() {
+  if (tConstructingFor != nullptr) return tConstructingFor;
+  M* m = tM;
+  return m != nullptr ? m->curg : nullptr;
+}
+[[gnu::noinline]] M* getmAndRootOwner(G** owner) {
+  M* m = tM;
+  *owner = tConstructingFor != nullptr ? tConstructingFor : (m != nullptr ? m->curg : nullptr);
+  return m;
+}
 [[gnu::noinline]] void setConstructingFor(G* g) { tConstructingFor = g; }
 
 bool running() { return gSched != nullptr; }
@@ -1029,8 +1038,7 @@ void goexit() { throw detail::GoexitUnwind{}; }
 
 namespace {
 // The body of safepoint(); `yield` also lets the goroutine lose its P.
-inline void safepointImpl(bool yield) {
-  M* m = getm();
+inline void safepointImpl(M* m, bool yield) {
   if (m == nullptr) return;
   G* g = m->curg;
   if (g == nullptr || g->unwinding || g->noPreempt > 0) return;
@@ -1059,8 +1067,9 @@ inline void safepointImpl(bool yield) {
 }
 }  // namespace
 
-void safepoint() { safepointImpl(false); }
-void yieldpoint() { safepointImpl(true); }
+void safepoint() { safepointImpl(getm(), false); }
+void yieldpoint() { safepointImpl(getm(), true); }
+void yieldpointOn(M* m) { safepointImpl(m, true); }
 
 void requestGcAttention(P* p) {
   if (p != nullptr) {

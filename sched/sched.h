@@ -198,6 +198,8 @@ int64_t goroutineCount();
 // or the new one while gort::go copies its closure (so Locals captured by
 // the closure belong to the goroutine that will use them).
 G* rootOwner();
+// getm() and rootOwner() in one call, for the allocation path.
+M* getmAndRootOwner(G** owner);
 void setConstructingFor(G* g);
 
 // Parks the running goroutine. commit(g, arg) runs after its context is
@@ -224,6 +226,9 @@ void safepoint();
 // A safepoint where the running goroutine may also lose its P: allocation
 // and the entry of runtime calls, where Go could preempt.
 void yieldpoint();
+// yieldpoint for a caller that has just read getm() (with no switch since),
+// saving the second thread-local read on the allocation path.
+void yieldpointOn(M* m);
 // Marks that the GC wants every goroutine to pass through Hooks::onSafepoint
 // (or just P p's, with p set).
 void requestGcAttention(P* p);

@@ -210,7 +210,15 @@ struct RootNode {
   void (*reset)(RootNode*) = nullptr;             // Globals: forget the heap when a run ends
 };
 void registerLocal(RootNode* n);
-void unregisterLocal(RootNode* n);
+// A registered root's prev is never null (its goroutine's list starts with
+// a sentinel), so unlinking needs no lookup of the goroutine: it is inline,
+// as it runs at the end of every Local's scope.
+inline void unregisterLocal(RootNode* n) {
+  if (n->owner == nullptr) return;
+  n->prev->next = n->next;
+  if (n->next != nullptr) n->next->prev = n->prev;
+  n->owner = nullptr;
+}
 void registerGlobal(RootNode* n);
 void unregisterGlobal(RootNode* n);
 
@@ -219,28 +227,67 @@ void unregisterGlobal(RootNode* n);
 // inside a ConstructScope, roots the result, then calls afterAlloc().
 void* allocObject(const TypeInfo* t, size_t count);
 
+// Verify mode (GODEBUG=gcverify=1).
+extern bool gVerify;
+
 // Brackets the construction of an object (or of a root's value) at
 // [lo, lo+size). Ptr constructors inside it are heap fields (verify mode
 // checks that every Ptr is inside one), and an object under construction is
 // a root of its goroutine, since its constructor may allocate (and so
 // collect) before anything else refers to it.
+//
+// Without verify mode a scope with no type (a root's value) has nothing to
+// do, and costs no call.
 struct ConstructScope : RootNode {
-  ConstructScope(void* lo, size_t size, const TypeInfo* t);
-  ~ConstructScope();
+  ConstructScope(void* l, size_t size, const TypeInfo* t) : lo(l) {
+    if (t != nullptr || gVerify) begin(size, t);
+  }
+  ~ConstructScope() {
+    if (rooted || savedFor != nullptr) [[unlikely]] end();
+  }
   ConstructScope(const ConstructScope&) = delete;
+
+  // New's scope: allocObject and begin in one call (allocRooted).
+  struct ForNew {};
+  explicit ConstructScope(ForNew) : lo(nullptr) {}
+  // Ends the scope and puts root n where the scope was among its
+  // goroutine's roots: the object stays rooted with no second lookup of the
+  // goroutine.
+  void handOver(RootNode* n) {
+    if (rooted) [[likely]] {
+      n->owner = owner;
+      n->prev = prev;
+      n->next = next;
+      prev->next = n;
+      if (next != nullptr) next->prev = n;
+      owner = nullptr;
+      rooted = false;
+    } else {
+      registerLocal(n);
+    }
+    if (savedFor != nullptr) [[unlikely]] end();
+  }
+
+  void begin(size_t size, const TypeInfo* t);
+  void beginFor(void* forG, size_t size, const TypeInfo* t);  // forG: the goroutine whose roots it joins
+  void end();
+
   void* lo;
-  void* savedLo;
-  size_t savedSize;
-  const TypeInfo* savedType;
-  bool rooted;
+  void* savedFor = nullptr;  // verify mode: the goroutine state whose construct fields were saved
+  void* savedLo = nullptr;
+  size_t savedSize = 0;
+  const TypeInfo* savedType = nullptr;
+  bool rooted = false;
 };
+
+// One object of type t, allocated as allocObject does, with scope begun on
+// it (New's fast path).
+void* allocRooted(const TypeInfo* t, ConstructScope* scope);
 
 // After an allocation has been rooted: the cycle it triggered starts, and
 // the scheduler may switch goroutines (an allocation is a yield point).
 void afterAlloc();
 
-// Verify mode (GODEBUG=gcverify=1).
-extern bool gVerify;
 void verifyPtrPlacement(const void* field);
 void verifyLocalAccess(const void* owner);
 
@@ -340,6 +387,8 @@ inline constexpr bool kIsCopyOf = sizeof...(A) == 1 && (std::is_same_v<std::deca
 
 template <class T, bool Value = IsGcValue<T>::value>
 class Local;
+template <class T, class... A>
+Local<T> New(A&&... args);
 
 template <class T>
 class Local<T, false> : private detail::RootNode {
@@ -370,6 +419,8 @@ class Local<T, false> : private detail::RootNode {
     check();
     return p_;
   }
+
+
   T* operator->() const { return get(); }
   T& operator*() const { return *get(); }
   explicit operator bool() const { return get() != nullptr; }
@@ -377,8 +428,18 @@ class Local<T, false> : private detail::RootNode {
   friend bool operator==(const Local& a, const Local& b) { return a.get() == b.get(); }
 
  private:
-  void attach() {
+  template <class U, class... A>
+  friend Local<U> New(A&&... args);
+  // New's: takes the root of the object's construction scope.
+  Local(T* p, detail::ConstructScope& scope) : p_(p) {
+    setTrace();
+    scope.handOver(this);
+  }
+  void setTrace() {
     trace = [](const detail::RootNode* n, Visitor& v) { v.visitRaw(static_cast<const Local*>(n)->p_); };
+  }
+  void attach() {
+    setTrace();
     detail::registerLocal(this);
   }
   void check() const {
@@ -546,13 +607,10 @@ template <class T, class... A>
 Local<T> New(A&&... args) {
   static_assert(!IsGcValue<T>::value, "String, Slice and Map are values: construct them, do not New them");
   const TypeInfo* t = typeOf<T>();
-  void* mem = detail::allocObject(t, 1);
-  T* obj;
-  {
-    detail::ConstructScope scope(mem, sizeof(T), t);
-    obj = ::new (mem) T(std::forward<A>(args)...);
-  }
-  Local<T> out(obj);
+  detail::ConstructScope scope{detail::ConstructScope::ForNew{}};
+  void* mem = detail::allocRooted(t, &scope);
+  T* obj = ::new (mem) T(std::forward<A>(args)...);
+  Local<T> out(obj, scope);
   detail::afterAlloc();
   return out;
 }
