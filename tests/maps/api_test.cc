@@ -54,16 +54,6 @@ struct Registry {
 
 Global<Map<int64_t, String>> gNames;
 
-std::string recoverMessage(const std::function<void()>& f) {
-  std::string msg;
-  func([&](Defer& defer) {
-    defer([&] {
-      if (auto p = recover()) msg = p->message();
-    });
-    f();
-  });
-  return msg;
-}
 
 // --- nil maps ---------------------------------------------------------------
 

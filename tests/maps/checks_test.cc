@@ -23,24 +23,14 @@ struct Touchy {
   }
 };
 
-std::string recovered(const std::function<void()>& f) {
-  std::string msg;
-  func([&](Defer& defer) {
-    defer([&] {
-      if (auto p = recover()) msg = p->message();
-    });
-    f();
-  });
-  return msg;
-}
 
 TEST(MapChecks, PanickingHashLeavesTheMapUntouched) {
   mapRun([] {
     auto m = make_map<Touchy, int64_t>();
     for (int64_t i = 0; i < 10; i++) (*m)[Touchy{i}] = i;
-    EXPECT_EQ(recovered([&] { (*m)[Touchy{13}] = 1; }), "unlucky key");
-    EXPECT_EQ(recovered([&] { m->del(Touchy{13}); }), "unlucky key");
-    EXPECT_EQ(recovered([&] { (void)m->get(Touchy{13}); }), "unlucky key");
+    EXPECT_EQ(recoverMessage([&] { (*m)[Touchy{13}] = 1; }), "unlucky key");
+    EXPECT_EQ(recoverMessage([&] { m->del(Touchy{13}); }), "unlucky key");
+    EXPECT_EQ(recoverMessage([&] { (void)m->get(Touchy{13}); }), "unlucky key");
     EXPECT_EQ(H(*m)->getFlags() & maps::hashWriting, 0) << "the panic came before the flag";
     EXPECT_EQ(m->len(), 10);
     (*m)[Touchy{20}] = 20;  // and the map still takes writes

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,6 +31,20 @@ void twoWriters(int64_t iters) {
     });
   }
   wg.Wait();
+}
+
+// Runs body under seeds 1..10 (two virtual Ps); each run that fails must
+// fail with the fatal error `want`. Returns how many failed.
+int fatalRuns(const std::function<void()>& body, const std::string& want) {
+  int crashed = 0;
+  for (uint64_t seed = 1; seed <= 10; seed++) {
+    Outcome o = run(det2(seed), body);
+    if (o.status == 0) continue;
+    crashed++;
+    EXPECT_EQ(o.failure.kind, FailureKind::Fatal) << "seed " << seed;
+    EXPECT_EQ(o.failure.message, want) << "seed " << seed;
+  }
+  return crashed;
 }
 
 TEST(MapRace, ConcurrentMapWrites) {
@@ -79,86 +94,72 @@ TEST(MapRace, DetectionRateGrowsWithWrites) {
 }
 
 TEST(MapRace, ConcurrentMapReadWrite) {
-  int crashed = 0;
-  for (uint64_t seed = 1; seed <= 10; seed++) {
-    Outcome o = run(det2(seed), [] {
-      auto m = make_map<int64_t, int64_t>();
-      WaitGroup wg;
-      wg.Add(2);
-      go([m, &wg] {
-        for (int64_t i = 0; i < 100000; i++) (*m)[i & 0xffff] = i;
-        wg.Done();
-      });
-      go([m, &wg] {
-        int64_t sum = 0;
-        for (int64_t i = 0; i < 100000; i++) sum += m->get(i & 0xffff);
-        wg.Done();
-      });
-      wg.Wait();
-    });
-    if (o.status == 0) continue;
-    crashed++;
-    EXPECT_EQ(o.failure.kind, FailureKind::Fatal);
-    EXPECT_EQ(o.failure.message, "concurrent map read and map write") << "seed " << seed;
-  }
+  int crashed = fatalRuns(
+      [] {
+        auto m = make_map<int64_t, int64_t>();
+        WaitGroup wg;
+        wg.Add(2);
+        go([m, &wg] {
+          for (int64_t i = 0; i < 100000; i++) (*m)[i & 0xffff] = i;
+          wg.Done();
+        });
+        go([m, &wg] {
+          int64_t sum = 0;
+          for (int64_t i = 0; i < 100000; i++) sum += m->get(i & 0xffff);
+          wg.Done();
+        });
+        wg.Wait();
+      },
+      "concurrent map read and map write");
   EXPECT_GE(crashed, 8);
 }
 
 TEST(MapRace, ConcurrentMapIterateWrite) {
-  int crashed = 0;
-  for (uint64_t seed = 1; seed <= 10; seed++) {
-    Outcome o = run(det2(seed), [] {
-      auto m = make_map<int64_t, int64_t>();
-      for (int64_t i = 0; i < 1000; i++) (*m)[i] = i;
-      WaitGroup wg;
-      wg.Add(2);
-      go([m, &wg] {
-        for (int64_t i = 0; i < 100000; i++) (*m)[i & 0xffff] = i;
-        wg.Done();
-      });
-      go([m, &wg] {
-        int64_t sum = 0;
-        for (int r = 0; r < 100; r++) {
-          for (auto [k, v] : *m) sum += v;
-        }
-        wg.Done();
-      });
-      wg.Wait();
-    });
-    if (o.status == 0) continue;
-    crashed++;
-    EXPECT_EQ(o.failure.kind, FailureKind::Fatal);
-    EXPECT_EQ(o.failure.message, "concurrent map iteration and map write") << "seed " << seed;
-  }
+  int crashed = fatalRuns(
+      [] {
+        auto m = make_map<int64_t, int64_t>();
+        for (int64_t i = 0; i < 1000; i++) (*m)[i] = i;
+        WaitGroup wg;
+        wg.Add(2);
+        go([m, &wg] {
+          for (int64_t i = 0; i < 100000; i++) (*m)[i & 0xffff] = i;
+          wg.Done();
+        });
+        go([m, &wg] {
+          int64_t sum = 0;
+          for (int r = 0; r < 100; r++) {
+            for (auto [k, v] : *m) sum += v;
+          }
+          wg.Done();
+        });
+        wg.Wait();
+      },
+      "concurrent map iteration and map write");
   EXPECT_GE(crashed, 8);
 }
 
 // Deletes and clear are writes too (M42, M63).
 TEST(MapRace, DeleteAndClearAreWrites) {
-  int crashed = 0;
-  for (uint64_t seed = 1; seed <= 10; seed++) {
-    Outcome o = run(det2(seed), [] {
-      auto m = make_map<int64_t, int64_t>();
-      for (int64_t i = 0; i < 100; i++) (*m)[i] = i;
-      WaitGroup wg;
-      wg.Add(2);
-      go([m, &wg] {
-        for (int64_t i = 0; i < 100000; i++) m->del(i % 100);
-        wg.Done();
-      });
-      go([m, &wg] {
-        for (int64_t i = 0; i < 100000; i++) {
-          (*m)[i % 100] = i;
-          if (i % 1000 == 0) m->clear();
-        }
-        wg.Done();
-      });
-      wg.Wait();
-    });
-    if (o.status == 0) continue;
-    crashed++;
-    EXPECT_EQ(o.failure.message, "concurrent map writes");
-  }
+  int crashed = fatalRuns(
+      [] {
+        auto m = make_map<int64_t, int64_t>();
+        for (int64_t i = 0; i < 100; i++) (*m)[i] = i;
+        WaitGroup wg;
+        wg.Add(2);
+        go([m, &wg] {
+          for (int64_t i = 0; i < 100000; i++) m->del(i % 100);
+          wg.Done();
+        });
+        go([m, &wg] {
+          for (int64_t i = 0; i < 100000; i++) {
+            (*m)[i % 100] = i;
+            if (i % 1000 == 0) m->clear();
+          }
+          wg.Done();
+        });
+        wg.Wait();
+      },
+      "concurrent map writes");
   EXPECT_GE(crashed, 8);
 }
 
@@ -258,30 +259,30 @@ TEST_P(MapSync, ConcurrentReadsAfterGrowth) {
 TEST_P(MapSync, ReadersAndWriterUnderRWMutex) {
   runOk(
       [] {
-        auto m = make_map<int64_t, String>();
-        RWMutex mu;
-        WaitGroup wg;
-        wg.Add(3);
-        go([m, &mu, &wg] {
-          for (int64_t i = 0; i < mscaled(20000); i++) {
-            Local<String> v = String::from(std::to_string(i));
-            mu.Lock();
-            (*m)[i % 3000] = *v;
-            mu.Unlock();
-          }
-          wg.Done();
-        });
-        for (int r = 0; r < 2; r++) {
+          auto m = make_map<int64_t, String>();
+          RWMutex mu;
+          WaitGroup wg;
+          wg.Add(3);
           go([m, &mu, &wg] {
-            for (int round = 0; round < mscaled(40, 4); round++) {
-              mu.RLock();
-              for (auto [k, v] : *m) EXPECT_EQ(std::stoll(v.str()) % 3000, k);
-              mu.RUnlock();
+            for (int64_t i = 0; i < mscaled(20000); i++) {
+              Local<String> v = String::from(std::to_string(i));
+              mu.Lock();
+              (*m)[i % 3000] = *v;
+              mu.Unlock();
             }
             wg.Done();
           });
-        }
-        wg.Wait();
+          for (int r = 0; r < 2; r++) {
+            go([m, &mu, &wg] {
+              for (int round = 0; round < mscaled(40, 4); round++) {
+                mu.RLock();
+                for (auto [k, v] : *m) EXPECT_EQ(std::stoll(v.str()) % 3000, k);
+                mu.RUnlock();
+              }
+              wg.Done();
+            });
+          }
+          wg.Wait();
       },
       godebug("gcstress=500"));
 }

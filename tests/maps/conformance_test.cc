@@ -415,12 +415,7 @@ TEST(MapConformance, NilMapPanicReport) {
   bool continued = false;
   Outcome r = run(det1(), [&] {
     Local<Map<String, int64_t>> m;
-    func([&](Defer& defer) {
-      defer([&] {
-        if (auto p = recover()) msg = p->message();
-      });
-      (*m)["a"] = 1;
-    });
+    msg = recoverMessage([&] { (*m)["a"] = 1; });
     continued = true;
   });
   EXPECT_EQ(r.status, 0);

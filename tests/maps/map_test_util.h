@@ -72,4 +72,17 @@ template <class K, class V>
 
 inline uint64_t liveObjects() { return gc::testing::liveObjects(); }
 
+// Runs f inside a function with a deferred recover; returns the recovered
+// panic's message ("" when f did not panic).
+inline std::string recoverMessage(const std::function<void()>& f) {
+  std::string msg;
+  func([&](Defer& defer) {
+    defer([&] {
+      if (auto p = recover()) msg = p->message();
+    });
+    f();
+  });
+  return msg;
+}
+
 }  // namespace gort::testing
