@@ -8,8 +8,9 @@
 // work item, so that one huge bucket array neither stalls a worker for long
 // nor lets an assist overpay by megabytes.
 //
-// Scan work is counted in bytes scanned, as Go counts it; the pacer turns
-// it into assist ratios.
+// Scan work is counted in bytes scanned up to each object's last reference
+// (TypeInfo::ptrdata), as Go counts it; the pacer turns it into assist
+// ratios.
 
 #include <algorithm>
 
@@ -153,13 +154,22 @@ bool pop(PState* ps, WorkItem* out) {
   return true;
 }
 
-// Scans one work item; returns the scan work it was worth (bytes).
+// The bytes of one value of t up to the end of its last reference: the
+// allocation of t's first object learned them (heap.cc).
+inline int64_t ptrdataOf(const TypeInfo* t) {
+  uint32_t pd = t->ptrdata.load(std::memory_order_relaxed);
+  return pd != 0 ? pd : static_cast<int64_t>(t->size);
+}
+
+// Scans one work item; returns the scan work it was worth: as Go counts it,
+// the bytes scanned up to the last reference (an object of 64 bytes whose
+// only reference is its first field is 8 bytes of work, not 64).
 int64_t scanItem(PState* ps, const WorkItem& it, Visitor& v) {
   ObjHeader* h = it.obj;
   const TypeInfo* t = h->type;
   if (h->elems() == 1) {
     t->trace(h->payload(), v);
-    return static_cast<int64_t>(t->size);
+    return ptrdataOf(t);
   }
   // An array: elements [start, end), the rest pushed as another oblet.
   size_t perOblet = std::max<size_t>(1, kMaxObletBytes / std::max<size_t>(1, t->size));
@@ -168,7 +178,9 @@ int64_t scanItem(PState* ps, const WorkItem& it, Visitor& v) {
   if (end < h->elems()) push(ps, WorkItem{h, static_cast<uint32_t>(end)});
   auto* base = static_cast<const char*>(h->payload());
   for (size_t i = start; i < end; i++) t->trace(base + i * t->size, v);
-  return static_cast<int64_t>((end - start) * t->size);
+  // References follow in the next oblet: this one is scanned to its end.
+  if (end < h->elems()) return static_cast<int64_t>((end - start) * t->size);
+  return static_cast<int64_t>((end - start - 1) * t->size) + ptrdataOf(t);
 }
 
 // Claims and runs the next root job. False when all are claimed.
