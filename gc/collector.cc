@@ -139,8 +139,6 @@ void gcStart(bool forced, bool stress) {
   c->rootsLeft.store(static_cast<int64_t>(c->roots.size()));
   c->bytesMarked.store(0);
   c->scanWorkDone.store(0);
-  c->stackScanBytes.store(0);
-  c->globalsScanBytes.store(0);
   c->markDoneRestarts = 0;
   c->detTicks.store(0);
   for (sched::P* p : sched::gSched->allp) {
@@ -252,18 +250,18 @@ void markTermination() {
   if (c->cfg.verify) verifyHeap();
 
   int64_t marked = c->bytesMarked.load();
-  int64_t heapWork = 0;  // the rest of the heap work; drain published most of it
+  // The rest of the heap work (drain published most of it; the roots'
+  // work was published as they were scanned).
+  int64_t heapWork = 0;
   for (sched::P* p : sched::gSched->allp) {
     heapWork += pstate(p)->unpublishedWork;
     pstate(p)->unpublishedWork = 0;
   }
-  int64_t stackWork = c->stackScanBytes.load();
-  int64_t globalsWork = c->globalsScanBytes.load();
   c->cur.heap1 = c->heapLive.load();
   c->cur.heap2 = marked;
   {
     std::lock_guard<sched::SpinLock> lk(c->pacerLock);
-    c->pacer.addScanWork(heapWork, stackWork, globalsWork);
+    c->pacer.addScanWork(heapWork, 0, 0);
     c->pacer.endCycle(pacerNow(), c->procs, c->cur.forced);
     c->cur.goal = static_cast<int64_t>(c->pacer.lastHeapGoal());
     c->pacer.resetLive(static_cast<uint64_t>(marked));

@@ -117,8 +117,6 @@ struct Collector {
   std::atomic<int64_t> scanWorkDone{0};
   std::atomic<int64_t> bgScanCredit{0};
   std::atomic<int32_t> drainers{0};     // goroutines inside drain() now
-  std::atomic<int64_t> stackScanBytes{0};
-  std::atomic<int64_t> globalsScanBytes{0};
 
   // Goroutines parked on the assist queue (gcParkAssist) and waiting for a
   // cycle to finish (gcWaitOnMark).

@@ -183,6 +183,15 @@ int64_t scanItem(PState* ps, const WorkItem& it, Visitor& v) {
   return static_cast<int64_t>((end - start - 1) * t->size) + ptrdataOf(t);
 }
 
+// A root's scan work goes to the pacer as soon as it is done, as markroot
+// adds it: revise() then weighs the work so far against what the cycle
+// expects (the last cycle's stacks, this one's globals) from the start.
+void publishRootWork(int64_t stack, int64_t globals) {
+  Collector* c = gCollector;
+  std::lock_guard<sched::SpinLock> lk(c->pacerLock);
+  c->pacer.addScanWork(0, stack, globals);
+}
+
 // Claims and runs the next root job. False when all are claimed.
 bool claimRoot(PState* ps) {
   Collector* c = gCollector;
@@ -197,7 +206,7 @@ bool claimRoot(PState* ps) {
         node->trace(node, v);
         n++;
       });
-      c->globalsScanBytes.store(n * 8, std::memory_order_relaxed);
+      publishRootWork(0, n * 8);
       c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
       break;
     }
@@ -233,7 +242,7 @@ void scanRootsOf(sched::G* g, GState* gs) {
   gs->scanRequested = false;
   Visitor v(markVisit);
   for (detail::RootNode* n = gs->roots.next; n != nullptr; n = n->next) n->trace(n, v);
-  c->stackScanBytes.fetch_add(stackInUse(g), std::memory_order_relaxed);
+  publishRootWork(stackInUse(g), 0);
   c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
 }
 
