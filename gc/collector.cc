@@ -53,9 +53,18 @@ void flushAlloc(sched::P*, PState* ps) {
   c->heapLive.store(live, std::memory_order_relaxed);
   if (c->phase.load(std::memory_order_relaxed) != kGCoff) return;
   if (live >= c->triggerBytes.load(std::memory_order_relaxed) && c->pacer.gcPercent() >= 0) ps->triggerPending = true;
-  // Proportional sweep: enough chunks per flush that sweeping ends before
-  // the heap reaches the next trigger (deductSweepCredit).
-  if (c->unsweptChunks.load(std::memory_order_relaxed) > 0) ps->sweepDebt += c->sweepChunksPerFlush;
+  // Proportional sweep: a chunk per sweepBytesPerChunk allocated, so that
+  // sweeping ends before the heap reaches the next trigger
+  // (deductSweepCredit).
+  if (c->unsweptChunks.load(std::memory_order_relaxed) > 0) {
+    ps->sweepCredit += n;
+    int64_t per = c->sweepBytesPerChunk;
+    if (ps->sweepCredit >= per) {
+      int64_t k = ps->sweepCredit / per;
+      ps->sweepDebt += k;
+      ps->sweepCredit -= k * per;
+    }
+  }
 }
 
 void paySweepDebt(PState* ps) {
@@ -298,10 +307,12 @@ void markTermination() {
     c->pacer.commit(/*sweepDone=*/chunks == 0);
     publishPacer();
   }
+  // Sweep pacing: the chunks spread over the distance to the next trigger
+  // (with GOGC=off it is near INT64_MAX), but at least one chunk per 64 KiB
+  // allocated while any is left.
   int64_t distance = std::max<int64_t>(1 << 20, c->triggerBytes.load() - c->heapLive.load());
-  // Rounded up without overflow: with GOGC=off the distance is near INT64_MAX.
-  int64_t sweepBytes = chunks * (64 << 10);
-  c->sweepChunksPerFlush = std::max<int64_t>(1, sweepBytes / distance + (sweepBytes % distance != 0));
+  c->sweepBytesPerChunk = std::clamp<int64_t>(chunks > 0 ? distance / chunks : distance, 1, 64 << 10);
+  for (sched::P* p : sched::gSched->allp) pstate(p)->sweepCredit = 0;
 
   c->numGC++;
   if (c->cur.forced) c->numForcedGC++;

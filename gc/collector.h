@@ -97,7 +97,7 @@ struct Collector {
   int64_t sweptChunks = 0;             // length of swept (under sweepLock)
   std::atomic<int64_t> unsweptChunks{0};
   std::atomic<int> sweepers{0};        // sweeps in progress (sweep done = 0 and nothing unswept)
-  int64_t sweepChunksPerFlush = 1;     // proportional sweep pacing
+  int64_t sweepBytesPerChunk = 64 << 10;  // proportional sweep: allocation that owes one chunk
 
   // Frees, counted by sweepers on any thread.
   std::atomic<uint64_t> frees{0};

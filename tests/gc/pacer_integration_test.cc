@@ -15,7 +15,7 @@ namespace gort::testing {
 namespace {
 
 constexpr int64_t kMiB = 1 << 20;
-constexpr int64_t kFlush = 64 << 10;  // a P adds its allocation to heapLive in 64 KiB steps
+constexpr int64_t kFlush = 8 << 10;  // a P adds its allocation to heapLive in 8 KiB steps (Go: a span)
 
 struct Node64 {
   Ptr<Node64> next;
@@ -55,7 +55,7 @@ FirstCycle firstCycle(int64_t limit) {
 }
 
 // The first trigger: 61/64 of the minimum heap (4 MiB * GOGC/100), reached
-// at the first 64 KiB flush at or past it.
+// at the first 8 KiB flush at or past it.
 int64_t firstTrigger(int gogc) {
   int64_t minimum = 4 * kMiB * gogc / 100;
   int64_t trigger = minimum / 64 * 61;
@@ -67,7 +67,7 @@ class PacerIntegration : public GcConfigTest {};
 TEST_P(PacerIntegration, FirstCycleStartsAtAbout381MiB) {
   FirstCycle f;
   runOk([&] { f = firstCycle(64 * kMiB); });
-  // 61/64 * 4 MiB = 3,997,696 bytes, a whole number of 64 KiB flushes.
+  // 61/64 * 4 MiB = 3,997,696 bytes, a whole number of 8 KiB flushes.
   EXPECT_EQ(f.heap0, 3997696);
   EXPECT_EQ(firstTrigger(100), 3997696);
   EXPECT_GE(f.startedAt, 3.7 * kMiB);
@@ -75,7 +75,7 @@ TEST_P(PacerIntegration, FirstCycleStartsAtAbout381MiB) {
   EXPECT_EQ(f.goal, 4 * kMiB);
   // However the marking is shared out, assists hold the heap to the pacer's
   // hard goal (twice the goal with GOGC=100) plus its 10% overshoot (8.8
-  // MiB), give or take a 64 KiB flush and an assist's 64 KiB of credit.
+  // MiB), give or take an 8 KiB flush and an assist's 64 KiB of credit.
   ASSERT_GT(f.finishedAt, 0) << "the first cycle never finished";
   EXPECT_LE(f.finishedAt, 9 * kMiB);
 }
