@@ -186,7 +186,7 @@ void gcStart(bool forced, bool stress) {
     do {
       scanPendingGoroutines();
       for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
-      drain(ps, -1, false);
+      drain(ps, -1, 0);
     } while (markWorkAvailable());
     c->cur.tMarkTerm = realNow();
     markTermination();
@@ -227,7 +227,7 @@ void gcMarkDone() {
     // Still more after four restarts: finish with the world stopped.
     PState* ps = pstate(sched::getp());
     do {
-      drain(ps, -1, false);
+      drain(ps, -1, 0);
       scanPendingGoroutines();
       for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
     } while (markWorkAvailable());
@@ -249,10 +249,10 @@ void markTermination() {
   // for one more cycle; what they reference must be marked too.
   queueUnreachableFinalizers();
   PState* ps = pstate(sched::getp());
-  drain(ps, -1, false);
+  drain(ps, -1, 0);
   for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
   while (markWorkAvailable()) {
-    drain(ps, -1, false);
+    drain(ps, -1, 0);
     for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
   }
 

@@ -198,7 +198,12 @@ void paySweepDebt(PState* ps);             // the proportional sweep flushAlloc 
 bool sweepOne();                           // sweep one chunk; false when none left
 void finishSweep();                        // with the world stopped
 bool sweepDone();
-int64_t drain(PState* ps, int64_t budget, bool allowPreempt);  // mark work, returns work done
+// How drain runs (Go's gcDrainFlags): whether it lets the scheduler in
+// now and then, and whether its work is credit for assists (a background
+// worker's is).
+enum DrainFlags : unsigned { kDrainPreemptible = 1, kDrainFlushBgCredit = 2 };
+int64_t drain(PState* ps, int64_t budget, unsigned flags);  // mark work, returns work done
+void flushBgCredit(int64_t work);          // background work banked for assists; wakes parked ones
 void flushWorkBuf(PState* ps);             // local grey objects to the global list
 bool markWorkAvailable();                  // global grey objects or unclaimed roots
 bool markersActive();                      // someone is draining right now

@@ -262,13 +262,34 @@ void shade(const void* obj) {
   push(ps, WorkItem{h, 0});
 }
 
-int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
+namespace {
+
+// Scan work done on ps since drain last flushed it: to the pacer once
+// gcCreditSlack has gathered on the P (revise() then sees the cycle's
+// progress), and for a background worker to the credit assists draw on.
+void flushScanWork(PState* ps, int64_t work, bool bgCredit) {
   Collector* c = gCollector;
+  ps->unpublishedWork += work;
+  if (ps->unpublishedWork >= kGCCreditSlack) {
+    std::lock_guard<sched::SpinLock> lk(c->pacerLock);
+    c->pacer.addScanWork(ps->unpublishedWork, 0, 0);
+    ps->unpublishedWork = 0;
+  }
+  if (bgCredit) flushBgCredit(work);
+}
+
+}  // namespace
+
+int64_t drain(PState* ps, int64_t budget, unsigned flags) {
+  Collector* c = gCollector;
+  bool allowPreempt = (flags & kDrainPreemptible) != 0;
+  bool bgCredit = (flags & kDrainFlushBgCredit) != 0;
   // The epoch cannot change under a drainer: a cycle starts with the world
   // stopped, and drain never spans mark termination.
   PrefetchVisitor v(ps, c->epoch.load(std::memory_order_relaxed));
   int64_t work = 0;
   int64_t sinceCheck = 0;
+  int64_t unflushed = 0;
   int items = 0;
   // Counted while marking, so that nobody tries to end the cycle under a
   // marker still at work (Go's work.nwait).
@@ -286,6 +307,7 @@ int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
     int64_t w = scanItem(ps, it, v);
     work += w;
     sinceCheck += w;
+    unflushed += w;
     // Let the scheduler in every 64 objects or 16 KiB of scanning, whichever
     // comes first (one oblet is up to 128 KiB): a stop-the-world must not
     // wait on a marker for long.
@@ -297,6 +319,13 @@ int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
       v.flush();
       c->bytesMarked.fetch_add(ps->markedLocal, std::memory_order_relaxed);
       ps->markedLocal = 0;
+      // Go flushes every gcCreditSlack units of work as it goes; a
+      // dedicated worker that kept its credit to the end would leave the
+      // assists it could pay for parked for the whole mark.
+      if (unflushed >= kGCCreditSlack) {
+        flushScanWork(ps, unflushed, bgCredit);
+        unflushed = 0;
+      }
       sched::safepoint();
       ps = v.ps = pstate(sched::getp());
       if (!c->blackenEnabled.load(std::memory_order_relaxed)) break;
@@ -308,14 +337,7 @@ int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
   c->scanWorkDone.fetch_add(work, std::memory_order_relaxed);
   c->bytesMarked.fetch_add(ps->markedLocal, std::memory_order_relaxed);
   ps->markedLocal = 0;
-  // Publish scan work as it happens (Go flushes every gcCreditSlack units),
-  // so revise() sees the cycle's progress and can extrapolate a growing heap.
-  ps->unpublishedWork += work;
-  if (ps->unpublishedWork >= kGCCreditSlack) {
-    std::lock_guard<sched::SpinLock> lk(c->pacerLock);
-    c->pacer.addScanWork(ps->unpublishedWork, 0, 0);
-    ps->unpublishedWork = 0;
-  }
+  flushScanWork(ps, unflushed, bgCredit);
   return work;
 }
 

@@ -38,12 +38,6 @@ int64_t workerDurationSince(int64_t t0) {
   return sched::deterministic() ? 1 : pacerNow() - t0;
 }
 
-void bankCredit(int64_t work) {
-  Collector* c = gCollector;
-  if (work <= 0) return;
-  c->bgScanCredit.fetch_add(work, std::memory_order_acq_rel);
-  wakeAssists();
-}
 
 void workerMain(void* arg) {
   Collector* c = gCollector;
@@ -57,13 +51,14 @@ void workerMain(void* arg) {
     int64_t t0 = pacerNow();
     int64_t r0 = realNow();
     int64_t work = 0;
+    constexpr unsigned kFlags = kDrainPreemptible | kDrainFlushBgCredit;
     if (sched::deterministic()) {
-      work = drain(ps, mode == MarkWorkerMode::Dedicated ? -1 : kDetWorkerQuantum, true);
+      work = drain(ps, mode == MarkWorkerMode::Dedicated ? -1 : kDetWorkerQuantum, kFlags);
     } else if (mode == MarkWorkerMode::Dedicated) {
-      work = drain(ps, -1, true);
+      work = drain(ps, -1, kFlags);
     } else if (mode == MarkWorkerMode::Fractional) {
       for (;;) {
-        int64_t w = drain(ps, kFractionalSlice, true);
+        int64_t w = drain(ps, kFractionalSlice, kFlags);
         work += w;
         if (w == 0 || !c->blackenEnabled.load()) break;
         std::lock_guard<sched::SpinLock> lk(c->pacerLock);
@@ -72,13 +67,12 @@ void workerMain(void* arg) {
     } else {
       // Idle: mark until the P has something else to run.
       for (;;) {
-        int64_t w = drain(ps, kFractionalSlice, true);
+        int64_t w = drain(ps, kFractionalSlice, kFlags);
         work += w;
         if (w == 0 || !c->blackenEnabled.load() || !p->runq.empty() || sched::gSched->runq.size() > 0) break;
       }
     }
     flushWorkBuf(ps);
-    bankCredit(work);
     int64_t dt = workerDurationSince(t0);
     int64_t real = realNow() - r0;
     {
@@ -156,6 +150,13 @@ sched::G* findWorker(sched::P* p, bool idle) {
 // ---------------------------------------------------------------------------
 // Assists
 
+void flushBgCredit(int64_t work) {
+  Collector* c = gCollector;
+  if (work <= 0) return;
+  c->bgScanCredit.fetch_add(work, std::memory_order_acq_rel);
+  wakeAssists();
+}
+
 void wakeAssists() {
   Collector* c = gCollector;
   std::vector<sched::G*> gs;
@@ -218,7 +219,7 @@ void gcAssistAlloc(sched::G* g, GState* gs) {
       if (scanWork <= 0) break;
     }
     PState* ps = pstate(sched::getp());
-    int64_t done = drain(ps, scanWork, true);
+    int64_t done = drain(ps, scanWork, kDrainPreemptible);
     // Credit the work at the ratio as it stands after it (Go reloads
     // assistBytesPerWork after the drain), revised with this work counted:
     // it may exceed all the pacer expected of the cycle (the first cycle
