@@ -227,12 +227,22 @@ bool claimRoot(PState* ps) {
   return true;
 }
 
-// Bytes of stack a suspended goroutine uses, for the pacer's stack term.
+// Bytes of stack a goroutine uses, for the pacer's stack term: down to
+// its saved context if it is suspended, to this frame if it is scanning
+// itself (a running goroutine has no saved context).
 int64_t stackInUse(sched::G* g) {
-  if (!g->started || g->ctx.fctx == nullptr) return 0;
-  auto top = reinterpret_cast<uintptr_t>(g->stack.lo) + g->stack.size;
-  auto sp = reinterpret_cast<uintptr_t>(g->ctx.fctx);
-  return sp < top ? static_cast<int64_t>(top - sp) : 0;
+  if (!g->started) return 0;
+  uintptr_t sp;
+  if (g == sched::getg()) {
+    sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  } else if (g->ctx.fctx != nullptr) {
+    sp = reinterpret_cast<uintptr_t>(g->ctx.fctx);
+  } else {
+    return 0;
+  }
+  auto lo = reinterpret_cast<uintptr_t>(g->stack.lo);
+  auto top = lo + g->stack.size;
+  return sp >= lo && sp < top ? static_cast<int64_t>(top - sp) : 0;
 }
 
 // Scans g's roots; the caller has made sure g cannot run meanwhile.
