@@ -137,7 +137,7 @@ void gcStart(bool forced, bool stress) {
   // Assist credit and debt are per cycle (gcResetMarkState): left over,
   // a big credit would exempt a goroutine from assisting in later cycles.
   for (sched::G* g : gs) gstate(g)->assistBytes = 0;
-  int64_t globals = 0;
+  int64_t globals = kGoRuntimeGlobals;
   forEachGlobal([&](detail::RootNode*) { globals += 8; });
   c->roots.clear();
   c->roots.push_back({RootJob::Globals, nullptr});

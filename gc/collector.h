@@ -158,6 +158,17 @@ struct Collector {
   int stwProcs = 1;
 };
 
+// The scannable globals of a Go 1.19 program that imports nothing: the data
+// and bss sections, nearly all of them the runtime's own variables. Go scans
+// them in every cycle and its pacer counts them (globalsScan) in every goal
+// and every estimate of a cycle's work; in the first cycle, with no heap or
+// stack scanned before, they are all the work it expects. A C++ program has
+// no such sections for the collector to scan, so gort counts them as Go
+// does, with the 8 bytes of each Global, and its pacer starts from Go's
+// figures. Measured with GODEBUG=gcpacertrace=1 (the first cycle's
+// "B exp."; tests/gc/testdata/first_cycle.go); importing fmt makes 223344.
+inline constexpr int64_t kGoRuntimeGlobals = 200304;
+
 extern Collector* gCollector;
 
 namespace testing {

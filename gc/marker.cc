@@ -206,7 +206,8 @@ bool claimRoot(PState* ps) {
         node->trace(node, v);
         n++;
       });
-      publishRootWork(0, n * 8);
+      // Go's runtime globals are scanned here too, as far as the pacer knows.
+      publishRootWork(0, kGoRuntimeGlobals + n * 8);
       c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
       break;
     }

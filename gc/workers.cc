@@ -220,13 +220,9 @@ void gcAssistAlloc(sched::G* g, GState* gs) {
     }
     PState* ps = pstate(sched::getp());
     int64_t done = drain(ps, scanWork, kDrainPreemptible);
-    // Credit the work at the ratio as it stands after it (Go reloads
-    // assistBytesPerWork after the drain), revised with this work counted:
-    // it may exceed all the pacer expected of the cycle (the first cycle
-    // expects next to nothing, gort having no data and bss to scan), and
-    // then the extrapolated ratio is far lower than the one we started
-    // with. Credit at the old one would exempt this goroutine from
-    // assisting for many times the heap goal.
+    // Publish the work, so that the next revise() counts it, and credit it
+    // at the ratio as it stands (Go reloads assistBytesPerWork after the
+    // drain; the ratio is revised when heapLive next moves, not here).
     if (done > 0) {
       PState* now = pstate(sched::getp());  // drain may have moved us to another P
       std::lock_guard<sched::SpinLock> lk(c->pacerLock);
@@ -234,13 +230,8 @@ void gcAssistAlloc(sched::G* g, GState* gs) {
         c->pacer.addScanWork(now->unpublishedWork, 0, 0);
         now->unpublishedWork = 0;
       }
-      if (c->pacer.marking()) {
-        c->pacer.revise();
-        c->assistWorkPerByte.store(c->pacer.assistWorkPerByte(), std::memory_order_relaxed);
-        c->assistBytesPerWork.store(c->pacer.assistBytesPerWork(), std::memory_order_relaxed);
-      }
-      perWork = c->assistBytesPerWork.load(std::memory_order_relaxed);
     }
+    perWork = c->assistBytesPerWork.load(std::memory_order_relaxed);
     gs->assistBytes += static_cast<int64_t>(perWork * static_cast<double>(done));
     if (!c->blackenEnabled.load()) break;
     // An assist that ran out of work has reached a completion point, paid
