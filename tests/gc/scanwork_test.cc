@@ -74,21 +74,25 @@ TEST_P(ScanWork, PtrdataEndsAtTheLastReference) {
   });
 }
 
-TEST_P(ScanWork, ACycleCountsEightBytesPerListNode) {
-  if (!det()) GTEST_SKIP() << "exact counts need a quiet heap";
-  runOk([&] {
-    constexpr int64_t kNodes = 10000;
-    Local<First> head;
-    for (int64_t i = 0; i < kNodes; i++) {
-      Local<First> x = New<First>();
-      x->next = head.get();
-      head = x;
-    }
-    GC();
-    // heapScanWork of the cycle, which resetLive keeps as lastHeapScan.
-    EXPECT_EQ(gc::gCollector->pacer.state().lastHeapScan, static_cast<uint64_t>(8 * kNodes));
-    KeepAlive(head);
-  });
+// Exact counts need a quiet heap: deterministic mode, with 1 and 4 Ps.
+TEST(ScanWorkDet, ACycleCountsEightBytesPerListNode) {
+  for (int procs : {1, 4}) {
+    Config cfg{Mode::Deterministic, procs, 1};
+    SCOPED_TRACE(cfg.name() + " (replay: GORT_SEED=1)");
+    runOk(cfg, [&] {
+      constexpr int64_t kNodes = 10000;
+      Local<First> head;
+      for (int64_t i = 0; i < kNodes; i++) {
+        Local<First> x = New<First>();
+        x->next = head.get();
+        head = x;
+      }
+      GC();
+      // The cycle's heap scan work, which resetLive keeps as lastHeapScan.
+      EXPECT_EQ(gc::gCollector->pacer.state().lastHeapScan, static_cast<uint64_t>(8 * kNodes));
+      KeepAlive(head);
+    });
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Configs, ScanWork, ::testing::ValuesIn(standardConfigs()), ConfigName());
