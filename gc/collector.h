@@ -122,6 +122,7 @@ struct Collector {
   // cycle to finish (gcWaitOnMark).
   sched::SpinLock waitLock;
   std::vector<sched::G*> assistQueue;
+  std::atomic<int64_t> assistsParked{0};  // assistQueue's size, to look without the lock
   std::vector<sched::G*> cycleWaiters;
   std::atomic<uint32_t> marksDone{0};  // cycles whose mark phase has finished
 

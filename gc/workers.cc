@@ -153,8 +153,12 @@ sched::G* findWorker(sched::P* p, bool idle) {
 void flushBgCredit(int64_t work) {
   Collector* c = gCollector;
   if (work <= 0) return;
-  c->bgScanCredit.fetch_add(work, std::memory_order_acq_rel);
-  wakeAssists();
+  // Credit first, then the look at the queue (parkAssist queues first, then
+  // looks at the credit): a worker banking while an assist parks either
+  // sees it queued or is seen to have banked. Workers bank every 2000
+  // units of work, so with no assist parked this costs no lock.
+  c->bgScanCredit.fetch_add(work, std::memory_order_seq_cst);
+  if (c->assistsParked.load(std::memory_order_seq_cst) > 0) wakeAssists();
 }
 
 void wakeAssists() {
@@ -163,6 +167,7 @@ void wakeAssists() {
   {
     std::lock_guard<sched::SpinLock> lk(c->waitLock);
     gs.swap(c->assistQueue);
+    c->assistsParked.store(0, std::memory_order_seq_cst);
   }
   for (sched::G* g : gs) sched::ready(g, false);
 }
@@ -179,11 +184,14 @@ bool unlockWait(sched::G*, void*) {
 bool parkAssist(sched::G* g) {
   Collector* c = gCollector;
   c->waitLock.lock();
-  if (!c->blackenEnabled.load() || c->bgScanCredit.load() > 0) {
+  c->assistQueue.push_back(g);
+  c->assistsParked.store(static_cast<int64_t>(c->assistQueue.size()), std::memory_order_seq_cst);
+  if (!c->blackenEnabled.load() || c->bgScanCredit.load(std::memory_order_seq_cst) > 0) {
+    c->assistQueue.pop_back();
+    c->assistsParked.store(static_cast<int64_t>(c->assistQueue.size()), std::memory_order_seq_cst);
     c->waitLock.unlock();
     return false;
   }
-  c->assistQueue.push_back(g);
   sched::park(sched::WaitReason::GCAssistWait, unlockWait, nullptr);
   return true;
 }
