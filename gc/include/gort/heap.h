@@ -63,14 +63,15 @@ struct TypeInfo {
   void (*trace)(const void* obj, Visitor& v);          // null when noscan
   void (*destroy)(void* obj);                          // null when trivially destructible
   uint32_t magic;                                      // kTypeMagic: verify mode checks headers
-  // The allocator's sizes for one object of this type, computed on first
-  // use (gc/heap.cc): Go's size class and mimalloc's block size.
-  mutable std::atomic<uint64_t> sizeCache{0};
   // Go's ptrdata: the bytes from the start of a value to the end of its last
   // reference, what the collector counts as scan work for it and what the
   // pacer counts as scannable heap. 0 until the first allocation learns it
-  // from trace (gc/heap.cc); a descriptor made by hand may set it.
+  // from trace (gc/heap.cc); a descriptor made by hand may set it. In the
+  // padding after magic, next to sizeCache: every allocation reads both.
   mutable std::atomic<uint32_t> ptrdata{0};
+  // The allocator's sizes for one object of this type, computed on first
+  // use (gc/heap.cc): Go's size class and mimalloc's block size.
+  mutable std::atomic<uint64_t> sizeCache{0};
 };
 constexpr uint32_t kTypeMagic = 0x676f7274;  // "gort"
 

@@ -111,7 +111,7 @@ struct MapTypeHolder {
         // the whole bucket): its trace, which visits that word only when
         // it is set, would not show it on a zeroed bucket.
         bucket{bucketName.c_str(), L::size, 8, L::noscan, L::noscan ? nullptr : &L::traceBucket, nullptr, kTypeMagic,
-               {}, L::noscan ? 0u : static_cast<uint32_t>(L::size)},
+               L::noscan ? 0u : static_cast<uint32_t>(L::size)},
         t{&bucket,
           static_cast<uint32_t>(L::size),
           static_cast<uint8_t>(L::KS::size),
