@@ -9,7 +9,7 @@
 //   real          what mimalloc handed out, header included.
 //
 // Allocation is also where the collector takes its share: a goroutine that
-// allocates while marking is in debt and assists (assist.cc); every 8 KiB a
+// allocates while marking is in debt and assists (assist.cc); every 64 KiB a
 // P adds its allocation to heapLive, which may start a cycle, and sweeps in
 // proportion; and after every allocation the scheduler may switch
 // goroutines (a yield point).
@@ -182,13 +182,13 @@ int64_t goSize(size_t payload) { return static_cast<int64_t>(roundupsize(payload
 
 namespace {
 
-// Every this many bytes a P adds its allocation to heapLive. Go updates
-// heapLive when an mcache takes a fresh span, which for every size class
-// up to 1152 bytes is one 8 KiB page; and each update revises the assist
-// ratio. A coarser step lets an assist be credited at a ratio many
-// kilobytes stale: in the first cycle that let the heap reach the goal
-// before the work passed the pacer's estimate, where Go's did not.
-constexpr int64_t kFlushBytes = 8 << 10;
+// Every this many bytes a P adds its allocation to heapLive, and while
+// marking revises the assist ratio. Go does both each time an mcache takes
+// a fresh span, one 8 KiB page for every size class up to 1152 bytes; a
+// flush takes the pacer lock, and at 8 KiB Alloc64 paid 3% for it. An
+// assist flushes its P first instead (workers.cc), so the ratio it pays
+// and is credited at is as fresh as Go's.
+constexpr int64_t kFlushBytes = 64 << 10;
 
 [[noreturn]] void outOfMemory(size_t bytes) {
   sched::fatal("runtime: out of memory: cannot allocate " + std::to_string(bytes) + "-byte block");

@@ -203,6 +203,12 @@ void gcAssistAlloc(sched::G* g, GState* gs) {
   if (g->system || g->noPreempt > 0 || g->unwinding || testing::manualMarking()) return;
   int64_t t0 = realNow();
   for (int rounds = 0; c->blackenEnabled.load(std::memory_order_relaxed) && gs->assistBytes < 0; rounds++) {
+    // This P's allocation into heapLive first, which revises the ratio:
+    // Go's is revised at every span an mcache takes (8 KiB), gort's Ps
+    // flush every 64 KiB, and an assist paid and credited at a ratio that
+    // stale can let the heap reach the goal before the work passes the
+    // pacer's estimate (the first cycle did, where Go's does not).
+    if (PState* here = pstate(sched::getp()); here->unflushed > 0) flushAlloc(sched::getp(), here);
     double perByte = c->assistWorkPerByte.load(std::memory_order_relaxed);
     double perWork = c->assistBytesPerWork.load(std::memory_order_relaxed);
     int64_t debt = -gs->assistBytes;
