@@ -10,8 +10,8 @@
 namespace {
 
 // One op: wg.Add(1); go func() { wg.Done() }(); wg.Wait().
-void BM_GoroutineSpawnWaitGroup(benchmark::State& state) {
-  gortbench::run(state, 2, [&] {
+void spawnWaitGroup(benchmark::State& state, int procs) {
+  gortbench::run(state, procs, [&] {
     gort::WaitGroup wg;
     for (auto _ : state) {
       wg.Add(1);
@@ -20,7 +20,10 @@ void BM_GoroutineSpawnWaitGroup(benchmark::State& state) {
     }
   });
 }
+void BM_GoroutineSpawnWaitGroup(benchmark::State& state) { spawnWaitGroup(state, 2); }
 GORT_BENCHMARK(BM_GoroutineSpawnWaitGroup);
+void BM_GoroutineSpawnWaitGroup_GOMAXPROCS1(benchmark::State& state) { spawnWaitGroup(state, 1); }
+GORT_BENCHMARK(BM_GoroutineSpawnWaitGroup_GOMAXPROCS1);
 
 // One op: one Gosched by the benchmark goroutine, at GOMAXPROCS=1 with a
 // partner goroutine that yields in a loop, so every call switches to the

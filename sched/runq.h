@@ -30,6 +30,10 @@ class LocalRunq {
   // take runnext when the ring is empty.
   uint32_t grab(G** batch, bool stealRunNext);
 
+  // Takes runnext if it still holds `expected` (a thief that waited to see
+  // whether the owner would run it first).
+  bool takeRunnext(G* expected) { return runnext_.compare_exchange_strong(expected, nullptr, std::memory_order_acq_rel); }
+
   // Removes half the ring plus g for the global queue; returns how many were
   // written into batch (g last). False if the ring changed meanwhile.
   bool takeHalfForGlobal(G* g, G** batch, uint32_t* n);

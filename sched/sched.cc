@@ -15,12 +15,16 @@
 #include "gort/panic.h"
 #include "sched/fatal.h"
 #include "sched/hooks.h"
+#include "sched/spinlock.h"
 #include "sched/stack_overflow.h"
 #include "sched/traceback.h"
 
 namespace gort::sched {
 
 Sched* gSched = nullptr;
+bool gOneGoroutineThread = false;
+
+void spinLockHeldAcrossSwitch() { throwError("schedule: holding locks"); }
 
 namespace {
 
@@ -122,6 +126,11 @@ void addToAllgs(G* g) {
     gSched->allgHead = g;
   }
   gSched->allgTail = g;
+}
+
+// Called on p's own M (or before any M runs), so a plain add suffices.
+void countGoroutines(P* p, int64_t delta) {
+  p->goroutines.store(p->goroutines.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
 }
 
 void releaseG(G* g) {
@@ -350,12 +359,20 @@ G* stealWork(P* p) {
       P* victim = gSched->allp[(start + static_cast<uint32_t>(i)) % static_cast<uint32_t>(n)];
       if (victim == p) continue;
       if (stealRunNext && !deterministic() && victim->status.load(std::memory_order_relaxed) == kPrunning &&
-          victim->runq.empty() == false && victim->runq.size() == 0) {
-        // Only runnext is left, and its P is running: it is about to run
-        // that goroutine itself (the one it just readied or created). Give
-        // it ~3 us before stealing it, as Go's runqgrab does.
-        int64_t until = realNanotime() + 3000;
-        while (realNanotime() < until && victim->runq.peekRunnext() != nullptr) spinPause();
+          victim->runq.size() == 0) {
+        if (G* seen = victim->runq.peekRunnext()) {
+          // Only runnext is left, and its P is running: it is about to run
+          // that goroutine itself (the one it just readied or created, as
+          // a goroutine does that then blocks). Sleep ~3 us, as Go's
+          // runqgrab does, and take the goroutine only if it is still the
+          // same one: a newer one there means the owner is keeping up, and
+          // taking it would move the pair's work to this thread and back.
+          // A sleep, not a spin: polling the victim's runnext would pull
+          // its cache line away from the owner at every hand-off.
+          std::this_thread::sleep_for(std::chrono::microseconds(3));
+          if (victim->runq.takeRunnext(seen)) return seen;
+          continue;
+        }
       }
       uint32_t got = victim->runq.grab(batch, stealRunNext);
       if (got == 0) continue;
@@ -520,7 +537,7 @@ bool deadlockedLocked() {
 
 void reportDeadlock() {
   // No user goroutine left at all: main must have called Goexit (checkdead).
-  if (gSched->ngoroutines.load() == 0) fatal("no goroutines (main called runtime.Goexit) - deadlock!");
+  if (goroutineCount() == 0) fatal("no goroutines (main called runtime.Goexit) - deadlock!");
   fatal("all goroutines are asleep - deadlock!");
 }
 
@@ -611,7 +628,7 @@ G* handoffCandidate(M* m, bool* inheritTime);
     g->fnRun = nullptr;  // nothing left to unwind: teardown just frees it
     exitRun(0);
   }
-  if (!g->system) gSched->ngoroutines.fetch_sub(1, std::memory_order_relaxed);
+  if (!g->system) countGoroutines(m->p, -1);
   bool inheritTime = false;
   G* next = gSched->exiting.load() ? nullptr : handoffCandidate(m, &inheritTime);
   if (next != nullptr) {
@@ -838,6 +855,7 @@ void mExit(M* m) {
 void threadMain(M* m) {
   adoptThreadContext(&m->g0);
   installAltStack();
+  m->fastAttention = &m->p->attention;
   setm(m);
   hooks().onPStart(m->p);
   mstart(m);
@@ -922,16 +940,20 @@ void startG(G* g, uintptr_t gopc, bool system) {
   G* parent = getg();
   g->parentGoid = parent != nullptr ? parent->goid : 0;
   g->system = system;
-  if (!system) gSched->ngoroutines.fetch_add(1, std::memory_order_relaxed);
+  P* p = getp();
+  if (p == nullptr) p = gSched->allp[0];  // main, before any M runs
+  if (!system) countGoroutines(p, 1);
   hooks().onGCreate(g);
   g->atomicstatus.store(kGrunnable, std::memory_order_release);
-  P* p = getp();
-  if (p == nullptr) p = gSched->allp[0];
   runqput(p, g, true);
   if (gSched->mainG != nullptr && gSched->mainG->started) wakep();
 }
 
-int64_t goroutineCount() { return gSched->ngoroutines.load(std::memory_order_relaxed); }
+int64_t goroutineCount() {
+  int64_t n = 0;
+  for (P* p : gSched->allp) n += p->goroutines.load(std::memory_order_relaxed);
+  return n;
+}
 
 void wakep() {
   if (gSched->npidle.load(std::memory_order_seq_cst) == 0) return;
@@ -1040,13 +1062,16 @@ namespace {
 // The body of safepoint(); `yield` also lets the goroutine lose its P.
 inline void safepointImpl(M* m, bool yield) {
   if (m == nullptr) return;
-  G* g = m->curg;
-  if (g == nullptr || g->unwinding || g->noPreempt > 0) return;
-  if (!deterministic()) {
-    // Parallel mode's fast path: one load.
-    if (m->p->attention.load(std::memory_order_relaxed) != 0) slowSafepoint(m, g);
+  if (const std::atomic<uint32_t>* attention = m->fastAttention) {
+    // Parallel mode: nothing pending is the common case.
+    if (attention->load(std::memory_order_relaxed) == 0) [[likely]] return;
+    G* g = m->curg;
+    if (g == nullptr || g->unwinding || g->noPreempt > 0) return;
+    slowSafepoint(m, g);
     return;
   }
+  G* g = m->curg;
+  if (g == nullptr || g->unwinding || g->noPreempt > 0) return;
   if (gSched->exiting.load()) leaveForExit(m, g);
   if (m->p->attention.load(std::memory_order_relaxed) & kAttnGC) hooks().onSafepoint(g);
   if (g->lockedDet || gSched->gcwaiting.load(std::memory_order_relaxed)) return;
@@ -1067,8 +1092,10 @@ inline void safepointImpl(M* m, bool yield) {
 }
 }  // namespace
 
-void safepoint() { safepointImpl(getm(), false); }
-void yieldpoint() { safepointImpl(getm(), true); }
+// tM is read here rather than through getm(): a single read at entry, before
+// anything can switch, so it cannot be a stale thread's.
+void safepoint() { safepointImpl(tM, false); }
+void yieldpoint() { safepointImpl(tM, true); }
 void yieldpointOn(M* m) { safepointImpl(m, true); }
 
 void requestGcAttention(P* p) {
@@ -1172,6 +1199,7 @@ int start(const Config& cfg, void (*mainFn)(void*), void* arg) {
   s.cfg = cfg;
   if (s.cfg.gomaxprocs < 1) s.cfg.gomaxprocs = 1;
   if (s.cfg.detSliceMean < 1) s.cfg.detSliceMean = 1;
+  gOneGoroutineThread = s.cfg.mode == Mode::Deterministic || s.cfg.gomaxprocs == 1;
   s.detRand.state = cfg.seed;
   s.startMono = realNanotime();
   stackPool().configure(cfg.stackSize);
@@ -1277,6 +1305,7 @@ int start(const Config& cfg, void (*mainFn)(void*), void* arg) {
   s.timers.clear();
   delete gSched;
   gSched = nullptr;
+  gOneGoroutineThread = false;
   return status;
 }
 

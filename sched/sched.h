@@ -69,6 +69,10 @@ struct P {
   int id = 0;
   LocalRunq runq;
   std::atomic<uint32_t> schedtick{0};  // written by the owner, read by sysmon
+  // User goroutines started minus exited on this P. Only the P's M writes
+  // it (no locked instruction per go statement); the live count is the sum
+  // over all Ps, as approximate while goroutines come and go as Go's gcount.
+  std::atomic<int64_t> goroutines{0};
   std::atomic<uint32_t> status{kPidle};
   M* m = nullptr;
   Rand rand;                       // parallel mode fastrand state
@@ -99,6 +103,10 @@ struct M {
   int id = 0;
   P* p = nullptr;
   G* curg = nullptr;
+  // Parallel mode: &p->attention (M_i keeps P_i for the whole run), so a
+  // safepoint with nothing pending costs two loads. Null in deterministic
+  // mode, where every safepoint takes the full path.
+  const std::atomic<uint32_t>* fastAttention = nullptr;
   Context g0;              // the scheduler loop
   Stack g0stack;           // deterministic mode: virtual Ms run g0 on a fiber
   std::thread thread;      // parallel mode
@@ -135,7 +143,6 @@ struct Sched {
   std::mutex allglock;
   G* allgHead = nullptr;
   G* allgTail = nullptr;
-  std::atomic<int64_t> ngoroutines{0};  // user goroutines alive
   std::mutex gfreeLock;
   G* gfree = nullptr;
   G* mainG = nullptr;

@@ -10,8 +10,12 @@ import (
 )
 
 // One op: wg.Add(1); go func() { wg.Done() }(); wg.Wait().
-func BenchmarkGoroutineSpawnWaitGroup(b *testing.B) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+func BenchmarkGoroutineSpawnWaitGroup(b *testing.B) { spawnWaitGroup(b, 2) }
+
+func BenchmarkGoroutineSpawnWaitGroup_GOMAXPROCS1(b *testing.B) { spawnWaitGroup(b, 1) }
+
+func spawnWaitGroup(b *testing.B, procs int) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
