@@ -65,7 +65,14 @@ Hooks& hooks() { return *gHooks; }
 }
 [[gnu::noinline]] void setConstructingFor(G* g) { tConstructingFor = g; }
 
-bool running() { return gSched != nullptr; }
+// Inside this file: the running M, read straight from the thread-local, for
+// functions that never switch goroutines after reading it (so no TLS
+// address computed before a switch can be reused after it, see getm()).
+inline M* thisM() { return tM; }
+inline P* thisP() {
+  M* m = tM;
+  return m != nullptr ? m->p : nullptr;
+}
 
 // ---------------------------------------------------------------------------
 // Time and randomness
@@ -101,7 +108,7 @@ uint64_t fastrand64() {
     return r.next64();
   }
   if (deterministic()) return gSched->detRand.next64();
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr) return p->rand.next64();
   static thread_local Rand r{static_cast<uint64_t>(realNanotime())};
   return r.next64();
@@ -134,7 +141,7 @@ void countGoroutines(P* p, int64_t delta) {
 }
 
 void releaseG(G* g) {
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr && p->ngfree < P::kCacheMax) {
     g->schedlink = p->gfree;
     p->gfree = g;
@@ -147,7 +154,7 @@ void releaseG(G* g) {
 }
 
 bool getStack(Stack* out) {
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr && p->nstacks > 0) {
     *out = p->stacks[--p->nstacks];
     return true;
@@ -156,7 +163,7 @@ bool getStack(Stack* out) {
 }
 
 void putStack(const Stack& s) {
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr && p->nstacks < P::kCacheMax && s.size == stackPool().stackSize()) {
 #if defined(GORT_ASAN)
     stackPool().unpoison(s);
@@ -280,7 +287,7 @@ void runqputslow(P* p, G* g) {
     G* displaced = nullptr;
     if (p->runq.put(g, false, &displaced)) return;
   }
-  std::lock_guard<std::mutex> lk(gSched->runq.lock());
+  std::lock_guard<SpinLock> lk(gSched->runq.lock());
   gSched->runq.putBatch(batch, n);
 }
 
@@ -561,12 +568,12 @@ G* findRunnable(M* m, bool* inheritTime) {
     // Every 61st tick, look at the global queue first so that a pair of
     // goroutines handing each other runnext cannot starve it.
     if (g == nullptr && p->schedtick.load(std::memory_order_relaxed) % 61 == 0 && gSched->runq.size() > 0) {
-      std::lock_guard<std::mutex> lk(gSched->runq.lock());
+      std::lock_guard<SpinLock> lk(gSched->runq.lock());
       g = globrunqget(p, 1);
     }
     if (g == nullptr) g = p->runq.get(inheritTime);
     if (g == nullptr && gSched->runq.size() > 0) {
-      std::lock_guard<std::mutex> lk(gSched->runq.lock());
+      std::lock_guard<SpinLock> lk(gSched->runq.lock());
       g = globrunqget(p, 0);
     }
     if (g == nullptr && gSched->cfg.gomaxprocs > 1) {
@@ -701,7 +708,7 @@ void afterYield(Context*, void* arg) {
   G* g = static_cast<G*>(arg);
   g->atomicstatus.store(kGrunnable, std::memory_order_release);
   {
-    std::lock_guard<std::mutex> lk(gSched->runq.lock());
+    std::lock_guard<SpinLock> lk(gSched->runq.lock());
     gSched->runq.put(g);
   }
 }
@@ -709,7 +716,7 @@ void afterYield(Context*, void* arg) {
 void afterYieldLocal(Context*, void* arg) {
   G* g = static_cast<G*>(arg);
   g->atomicstatus.store(kGrunnable, std::memory_order_release);
-  runqput(getp(), g, false);
+  runqput(thisP(), g, false);
 }
 
 // After a resumed switch: a goroutine being unwound at shutdown leaves.
@@ -897,7 +904,7 @@ void sysmonMain() {
 
 G* allocG() {
   G* g = nullptr;
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr && p->gfree != nullptr) {
     g = p->gfree;
     p->gfree = g->schedlink;
@@ -937,10 +944,10 @@ G* allocG() {
 void startG(G* g, uintptr_t gopc, bool system) {
   g->goid = gSched->goidgen.fetch_add(1, std::memory_order_relaxed) + 1;
   g->gopc = gopc;
-  G* parent = getg();
+  G* parent = thisM() != nullptr ? thisM()->curg : nullptr;
   g->parentGoid = parent != nullptr ? parent->goid : 0;
   g->system = system;
-  P* p = getp();
+  P* p = thisP();
   if (p == nullptr) p = gSched->allp[0];  // main, before any M runs
   if (!system) countGoroutines(p, 1);
   hooks().onGCreate(g);
@@ -983,7 +990,7 @@ void wakep() {
 }
 
 void park(WaitReason reason, bool (*commit)(G*, void*), void* arg) {
-  M* m = getm();
+  M* m = thisM();  // not read again after the switch
   G* g = m->curg;
   if (g->unwinding) {
     // A destructor blocked during shutdown unwinding: this goroutine is
@@ -1017,7 +1024,7 @@ void ready(G* g, bool next) {
     casFromWaiting(g);
   }
   g->waitreason = WaitReason::Zero;
-  P* p = getp();
+  P* p = thisP();
   runqput(p, g, next);
   wakep();
 }

@@ -191,7 +191,7 @@ void setm(M* m);
 // Starts the runtime, runs main(arg) as goroutine 1, and returns Go's exit
 // status once main returns (0) or the run fails (2, only with capture).
 int start(const Config& cfg, void (*main)(void*), void* arg);
-bool running();
+inline bool running() { return gSched != nullptr; }
 
 // Goroutine creation (the closure is written into g->closure by the caller
 // between allocG and startG; a closure too big for it goes on the heap with
