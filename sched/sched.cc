@@ -931,7 +931,7 @@ G* allocG() {
   g->m = nullptr;
   g->param = nullptr;
   g->waiting = nullptr;
-  g->selectDone.store(0);
+  g->selectDone.store(0, std::memory_order_relaxed);  // not visible to anyone yet
   g->waitreason = WaitReason::Zero;
   g->preempt = false;
   g->noPreempt = 0;

@@ -108,7 +108,7 @@ SelectResult selectgo(SelectCase* cases, int n, bool hasDefault) {
   // Pass 2: queue on every channel and wait.
   sched::G* gp = sched::getg();
   std::vector<Sudog> sgs(static_cast<size_t>(n));
-  gp->selectDone.store(0);
+  gp->selectDone.store(0, std::memory_order_release);  // under every case's lock
   gp->param = nullptr;
   for (int i : pollorder) {
     Sudog& sg = sgs[static_cast<size_t>(i)];
@@ -127,7 +127,7 @@ SelectResult selectgo(SelectCase* cases, int n, bool hasDefault) {
 
   // Pass 3: the waker dequeued the winning sudog; take the others back.
   locks.lock();
-  gp->selectDone.store(0);
+  gp->selectDone.store(0, std::memory_order_release);  // under every case's lock
   auto* won = static_cast<Sudog*>(gp->param);
   gp->param = nullptr;
   for (int i : pollorder) {
