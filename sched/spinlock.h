@@ -54,6 +54,16 @@ class SpinLock {
       }
     }
   }
+  // For a waiter that passes safepoints between tries (sched's
+  // lockAtSafepoints), so a holder that switched away may run and let go.
+  bool try_lock() {
+    if (gOneGoroutineThread) {
+      if (locked_.load(std::memory_order_relaxed)) return false;
+      locked_.store(true, std::memory_order_relaxed);
+      return true;
+    }
+    return !locked_.exchange(true, std::memory_order_acquire);
+  }
   void unlock() { locked_.store(false, std::memory_order_release); }
 
  private:
