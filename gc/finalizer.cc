@@ -19,12 +19,18 @@ struct Queued {
 sched::SpinLock gLock;
 std::unordered_map<const void*, std::function<void(void*)>>* gRegistry = nullptr;
 std::vector<Queued>* gQueue = nullptr;
+// The batch the finalizer goroutine is running. Its objects are roots until
+// the whole batch is done: those still waiting their turn must survive the
+// cycles that run meanwhile. Only the finalizer goroutine changes it, under
+// the lock; it reads it outside, as the root jobs do under it.
+std::vector<Queued>* gRunning = nullptr;
 bool gFinalizerParked = false;
 
 void ensure() {
   if (gRegistry == nullptr) {
     gRegistry = new std::unordered_map<const void*, std::function<void(void*)>>();
     gQueue = new std::vector<Queued>();
+    gRunning = new std::vector<Queued>();
   }
 }
 
@@ -41,7 +47,6 @@ void markVisit(Visitor*, const void* obj) { shade(obj); }
 
 void finalizerMain(void*) {
   for (;;) {
-    std::vector<Queued> batch;
     gLock.lock();
     ensure();
     if (gQueue->empty()) {
@@ -55,13 +60,13 @@ void finalizerMain(void*) {
           nullptr);
       continue;
     }
-    batch.swap(*gQueue);
+    gRunning->swap(*gQueue);
     gLock.unlock();
-    for (Queued& q : batch) {
-      // The object stays rooted by this Local while its finalizer runs.
-      Local<char> keep(static_cast<char*>(q.obj));
-      q.fn(q.obj);
-    }
+    for (Queued& q : *gRunning) q.fn(q.obj);
+    std::vector<Queued> done;  // destroyed after the unlock: the finalizers' captures
+    gLock.lock();
+    done.swap(*gRunning);
+    gLock.unlock();
   }
 }
 
@@ -104,6 +109,7 @@ void scanFinalizerQueue(PState*) {
     std::lock_guard<sched::SpinLock> lk(gLock);
     if (gQueue == nullptr) return;
     for (Queued& q : *gQueue) objs.push_back(q.obj);
+    for (Queued& q : *gRunning) objs.push_back(q.obj);
   }
   for (const void* obj : objs) shade(obj);
 }
@@ -147,6 +153,7 @@ void forEachFinalizerRoot(const std::function<void(const void*)>& fn) {
     if (gRegistry == nullptr) return;
     for (auto& [obj, f] : *gRegistry) registered.push_back(obj);
     for (Queued& q : *gQueue) fn(q.obj);
+    for (Queued& q : *gRunning) fn(q.obj);
   }
   // A registered object's referents are roots; the object itself is not.
   thread_local const std::function<void(const void*)>* tFn = nullptr;
@@ -159,6 +166,7 @@ void resetFinalizers() {
   std::lock_guard<sched::SpinLock> lk(gLock);
   if (gRegistry != nullptr) gRegistry->clear();
   if (gQueue != nullptr) gQueue->clear();
+  if (gRunning != nullptr) gRunning->clear();  // a batch cut short by the exit
   gFinalizerParked = false;
 }
 
