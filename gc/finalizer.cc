@@ -15,7 +15,13 @@ struct Queued {
   std::function<void(void*)> fn;
 };
 
-// Held only for short, non-blocking sections.
+// Guards the registry, the queue and the running batch. Sections under it
+// must be short and run no user code: destroying a finalizer runs the
+// destructors of what it captured, which may allocate (a safepoint), block,
+// or set finalizers themselves; under the lock that self-deadlocks, or
+// suspends the holder while others spin for it (forever in deterministic
+// mode, on its one thread; forever at exit, once the holder has left). So
+// finalizers are destroyed after the lock is released.
 sched::SpinLock gLock;
 std::unordered_map<const void*, std::function<void(void*)>>* gRegistry = nullptr;
 std::vector<Queued>* gQueue = nullptr;
@@ -73,14 +79,21 @@ void finalizerMain(void*) {
 void setFinalizer(const void* obj, std::function<void(void*)> fn) {
   Collector* c = gCollector;
   bool start = false;
+  std::function<void(void*)> replaced;  // destroyed last, outside the lock
   {
     std::lock_guard<sched::SpinLock> lk(gLock);
     ensure();
+    auto it = gRegistry->find(obj);
+    if (it != gRegistry->end()) replaced.swap(it->second);
     if (fn) {
-      (*gRegistry)[obj] = std::move(fn);
+      if (it != gRegistry->end()) {
+        it->second = std::move(fn);
+      } else {
+        gRegistry->emplace(obj, std::move(fn));
+      }
       start = c->finalizerG == nullptr;
-    } else {
-      gRegistry->erase(obj);
+    } else if (it != gRegistry->end()) {
+      gRegistry->erase(it);
     }
   }
   if (start) startBackgroundGoroutines();
@@ -163,10 +176,13 @@ void forEachFinalizerRoot(const std::function<void(const void*)>& fn) {
 }
 
 void resetFinalizers() {
+  // Emptied under the lock, destroyed outside it (the finalizers' captures).
+  std::unordered_map<const void*, std::function<void(void*)>> registry;
+  std::vector<Queued> queue, running;
   std::lock_guard<sched::SpinLock> lk(gLock);
-  if (gRegistry != nullptr) gRegistry->clear();
-  if (gQueue != nullptr) gQueue->clear();
-  if (gRunning != nullptr) gRunning->clear();  // a batch cut short by the exit
+  if (gRegistry != nullptr) registry.swap(*gRegistry);
+  if (gQueue != nullptr) queue.swap(*gQueue);
+  if (gRunning != nullptr) running.swap(*gRunning);  // a batch cut short by the exit
   gFinalizerParked = false;
 }
 

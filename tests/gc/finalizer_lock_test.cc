@@ -1,0 +1,118 @@
+// The finalizers' lock (gc/finalizer.cc) must never hold a run up: user
+// code never runs while it is held (destroying a finalizer that
+// SetFinalizer replaces or removes runs the destructors of what it
+// captured, and those may allocate, reach a safepoint, or set finalizers
+// themselves). Each such bug shows as a hang: a watchdog turns it into a
+// failure that names the configuration and seed.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/gc/gc_test_util.h"
+#include "tests/support/watchdog.h"
+
+namespace gort::testing {
+namespace {
+
+using std::chrono::microseconds;
+
+struct Fin {
+  int64_t val = 0;
+  Fin() = default;
+  explicit Fin(int64_t v) : val(v) {}
+  ~Fin() { gDestroyed.fetch_add(1, std::memory_order_relaxed); }
+  void trace(Visitor&) const {}
+};
+
+class FinalizerLock : public GcConfigTest {
+ protected:
+  // Every case here fails by hanging; tiny runs, so a minute is plenty
+  // even under the sanitizers.
+  Watchdog watchdog_{"gort run " + cfg().name() + " (replay: GORT_SEED=" + std::to_string(seedOr(cfg().seed)) + ")",
+                     std::chrono::seconds(60)};
+};
+
+// An owner that closes what it owns when it is destroyed, and closing
+// removes the owned object's finalizer (Go code calls
+// runtime.SetFinalizer(f, nil) in Close).
+struct Closer {
+  Fin* file;
+  explicit Closer(Fin* f) : file(f) {}
+  ~Closer() { SetFinalizer(Local<Fin>(file), nullptr); }
+};
+
+TEST_P(FinalizerLock, ACapturedDestructorMaySetFinalizers) {
+  std::atomic<int> fileRuns{0};
+  runOk([&] {
+    {
+      Local<Fin> file = New<Fin>(1);
+      SetFinalizer(file, [&](Local<Fin>&) { fileRuns.fetch_add(1); });
+      Local<Fin> owner = New<Fin>(2);
+      auto closer = std::make_shared<Closer>(file.get());
+      SetFinalizer(owner, [closer](Local<Fin>&) {});
+      closer.reset();
+      // Destroys the finalizer that held the last reference to the Closer.
+      SetFinalizer(owner, nullptr);
+    }
+    for (int i = 0; i < 3; i++) {
+      GC();
+      Sleep(microseconds(200));
+    }
+    EXPECT_EQ(fileRuns.load(), 0) << "the Closer removed the file's finalizer";
+    EXPECT_EQ(gDestroyed.load(), 2) << "neither object has a finalizer left: the first cycle frees both";
+  });
+}
+
+// Captured state whose destructor allocates (builds GC objects: a log
+// line, say), reaching a safepoint at every allocation, until the
+// finalizer goroutine has run every finalizer it had queued.
+struct AllocatesUntil {
+  const std::atomic<int>* ran;
+  int want;
+  AllocatesUntil(const std::atomic<int>* r, int w) : ran(r), want(w) {}
+  ~AllocatesUntil() {
+    for (int i = 0; i < 200000 && ran->load() < want; i++) (void)New<Garbage64>();
+  }
+};
+
+TEST_P(FinalizerLock, ACapturedDestructorMayAllocateWhileTheFinalizerGoroutineWorks) {
+  const int n = 8;
+  std::atomic<int> ran{0};
+  runOk([&] {
+    for (int i = 0; i < n; i++) {
+      Local<Fin> o = New<Fin>(i);
+      SetFinalizer(o, [&](Local<Fin>&) {
+        for (int j = 0; j < 10; j++) Gosched();  // keep the finalizer goroutine busy for a while
+        ran.fetch_add(1);
+      });
+    }
+    GC();  // queues the eight: the finalizer goroutine now has work
+    Local<Fin> owner = New<Fin>(100);
+    auto state = std::make_shared<AllocatesUntil>(&ran, n);
+    SetFinalizer(owner, [state](Local<Fin>&) {});
+    state.reset();
+    // The destructor allocates while the finalizer goroutine finishes its
+    // batch and comes back for the lock.
+    SetFinalizer(owner, nullptr);
+    for (int i = 0; i < 100000 && ran.load() < n; i++) Gosched();
+    EXPECT_EQ(ran.load(), n);
+    KeepAlive(owner);
+  });
+}
+
+std::vector<Config> lockConfigs() {
+  std::vector<Config> out = standardConfigs();
+  for (const Config& c : seedSweep(1, 4, 11)) out.push_back(c);
+  for (const Config& c : seedSweep(4, 8, 21)) out.push_back(c);
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Configs, FinalizerLock, ::testing::ValuesIn(lockConfigs()), ConfigName());
+
+}  // namespace
+}  // namespace gort::testing
