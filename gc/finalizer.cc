@@ -1,5 +1,6 @@
 #include "gc/finalizer.h"
 
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -30,7 +31,8 @@ std::vector<Queued>* gQueue = nullptr;
 // cycles that run meanwhile. Only the finalizer goroutine changes it, under
 // the lock; it reads it outside, as the root jobs do under it.
 std::vector<Queued>* gRunning = nullptr;
-bool gFinalizerParked = false;
+// Set (under the lock) when the finalizer goroutine parks for want of work.
+std::atomic<bool> gFinalizerParked{false};
 
 void ensure() {
   if (gRegistry == nullptr) {
@@ -56,7 +58,7 @@ void finalizerMain(void*) {
     gLock.lock();
     ensure();
     if (gQueue->empty()) {
-      gFinalizerParked = true;
+      gFinalizerParked.store(true, std::memory_order_relaxed);
       sched::park(
           sched::WaitReason::FinalizerWait,
           [](sched::G*, void*) {
@@ -148,11 +150,17 @@ void queueUnreachableFinalizers() {
 void wakeFinalizer() {
   Collector* c = gCollector;
   if (c->finalizerG == nullptr) return;
+  // Not parked: the goroutine is busy and looks at the queue again before
+  // it parks, so there is nothing to wake, and the collector's path stays
+  // off the lock. The flag needs no lock here: it was set under the lock
+  // before queueUnreachableFinalizers took it to queue, earlier in this
+  // cycle's mark termination.
+  if (!gFinalizerParked.load(std::memory_order_acquire)) return;
   bool wake = false;
   {
     std::lock_guard<sched::SpinLock> lk(gLock);
-    if (gFinalizerParked && gQueue != nullptr && !gQueue->empty()) {
-      gFinalizerParked = false;
+    if (gFinalizerParked.load(std::memory_order_relaxed) && gQueue != nullptr && !gQueue->empty()) {
+      gFinalizerParked.store(false, std::memory_order_relaxed);
       wake = true;
     }
   }
@@ -183,7 +191,7 @@ void resetFinalizers() {
   if (gRegistry != nullptr) registry.swap(*gRegistry);
   if (gQueue != nullptr) queue.swap(*gQueue);
   if (gRunning != nullptr) running.swap(*gRunning);  // a batch cut short by the exit
-  gFinalizerParked = false;
+  gFinalizerParked.store(false, std::memory_order_relaxed);
 }
 
 size_t pendingFinalizers() {
