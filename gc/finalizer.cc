@@ -22,7 +22,9 @@ struct Queued {
 // or set finalizers themselves; under the lock that self-deadlocks, or
 // suspends the holder while others spin for it (forever in deterministic
 // mode, on its one thread; forever at exit, once the holder has left). So
-// finalizers are destroyed after the lock is released.
+// finalizers are destroyed after the lock is released, and goroutines
+// (setFinalizer, the finalizer goroutine) wait for it at safepoints, never
+// in a bare spin.
 sched::SpinLock gLock;
 std::unordered_map<const void*, std::function<void(void*)>>* gRegistry = nullptr;
 std::vector<Queued>* gQueue = nullptr;
@@ -55,7 +57,7 @@ void markVisit(Visitor*, const void* obj) { shade(obj); }
 
 void finalizerMain(void*) {
   for (;;) {
-    gLock.lock();
+    sched::lockAtSafepoints(gLock);
     ensure();
     if (gQueue->empty()) {
       gFinalizerParked.store(true, std::memory_order_relaxed);
@@ -72,7 +74,7 @@ void finalizerMain(void*) {
     gLock.unlock();
     for (Queued& q : *gRunning) q.fn(q.obj);
     std::vector<Queued> done;  // destroyed after the unlock: the finalizers' captures
-    gLock.lock();
+    sched::lockAtSafepoints(gLock);
     done.swap(*gRunning);
     gLock.unlock();
   }
@@ -82,8 +84,9 @@ void setFinalizer(const void* obj, std::function<void(void*)> fn) {
   Collector* c = gCollector;
   bool start = false;
   std::function<void(void*)> replaced;  // destroyed last, outside the lock
+  sched::lockAtSafepoints(gLock);
   {
-    std::lock_guard<sched::SpinLock> lk(gLock);
+    std::lock_guard<sched::SpinLock> lk(gLock, std::adopt_lock);
     ensure();
     auto it = gRegistry->find(obj);
     if (it != gRegistry->end()) replaced.swap(it->second);
@@ -193,6 +196,8 @@ void resetFinalizers() {
   if (gRunning != nullptr) running.swap(*gRunning);  // a batch cut short by the exit
   gFinalizerParked.store(false, std::memory_order_relaxed);
 }
+
+sched::SpinLock& finalizerLock() { return gLock; }
 
 size_t pendingFinalizers() {
   std::lock_guard<sched::SpinLock> lk(gLock);

@@ -27,5 +27,6 @@ void finalizerMain(void*);                 // the finalizer goroutine
 void forEachFinalizerRoot(const std::function<void(const void*)>& fn);
 void resetFinalizers();                    // end of run
 size_t pendingFinalizers();
+sched::SpinLock& finalizerLock();         // for gc::testing
 
 }  // namespace gort::gc

@@ -1071,6 +1071,17 @@ void safepoint() { safepointImpl(getm(), false); }
 void yieldpoint() { safepointImpl(getm(), true); }
 void yieldpointOn(M* m) { safepointImpl(m, true); }
 
+void lockAtSafepoints(SpinLock& l) {
+  for (int tries = 0; !l.try_lock(); tries++) {
+    yieldpoint();
+    if (tries < 64) {
+      spinPause();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
+
 void requestGcAttention(P* p) {
   if (p != nullptr) {
     p->attention.fetch_or(kAttnGC, std::memory_order_release);

@@ -2,7 +2,9 @@
 // code never runs while it is held (destroying a finalizer that
 // SetFinalizer replaces or removes runs the destructors of what it
 // captured, and those may allocate, reach a safepoint, or set finalizers
-// themselves). Each such bug shows as a hang: a watchdog turns it into a
+// themselves), and a goroutine that waits for it (the finalizer goroutine)
+// waits at safepoints, so it stops, yields and leaves for the exit like any
+// other. Each of these bugs shows as a hang: a watchdog turns it into a
 // failure that names the configuration and seed.
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -102,6 +105,60 @@ TEST_P(FinalizerLock, ACapturedDestructorMayAllocateWhileTheFinalizerGoroutineWo
     for (int i = 0; i < 100000 && ran.load() < n; i++) Gosched();
     EXPECT_EQ(ran.load(), n);
     KeepAlive(owner);
+  });
+}
+
+// A goroutine holds the lock for good while the finalizer goroutine wants
+// it (the stand-in for a holder that can never let go: one suspended at a
+// safepoint inside the lock, now gone for the exit). The run must still
+// end when main returns. The holder lets go only when teardown unwinds it.
+TEST_P(FinalizerLock, AWaiterForTheLockStillLetsTheRunEnd) {
+  std::atomic<bool> finalizerDone{false};
+  runOk([&] {
+    auto running = make_chan<int>();
+    auto held = make_chan<int>();
+    auto never = make_chan<int>();
+    {
+      Local<Fin> o = New<Fin>(1);
+      SetFinalizer(o, [&](Local<Fin>&) {
+        running.send(1);  // the batch is taken: the lock is free now
+        held.recv();      // until the holder has it
+        finalizerDone.store(true);
+      });  // then the finalizer goroutine goes back for the lock
+    }
+    go([running, held, never] {
+      running.recv();
+      std::lock_guard<sched::SpinLock> lk(gc::testing::finalizerLock());
+      held.send(1);
+      never.recv();
+    });
+    GC();  // queues the finalizer; no cycle may start after this (its root jobs take the lock too)
+    for (int i = 0; i < 1000000 && !finalizerDone.load(); i++) Gosched();
+    EXPECT_TRUE(finalizerDone.load()) << "the finalizer never ran";
+    for (int i = 0; i < 100; i++) Gosched();  // the finalizer goroutine reaches the lock meanwhile
+  });
+}
+
+// The same for a goroutine calling SetFinalizer.
+TEST_P(FinalizerLock, ASetFinalizerWaitingForTheLockStillLetsTheRunEnd) {
+  std::atomic<bool> waiting{false};
+  runOk([&] {
+    auto held = make_chan<int>();
+    auto never = make_chan<int>();
+    go([held, never] {
+      std::lock_guard<sched::SpinLock> lk(gc::testing::finalizerLock());
+      held.send(1);
+      never.recv();
+    });
+    held.recv();
+    go([&] {
+      Local<Fin> o = New<Fin>(1);
+      waiting.store(true);
+      SetFinalizer(o, [](Local<Fin>&) {});
+    });
+    for (int i = 0; i < 1000000 && !waiting.load(); i++) Gosched();
+    EXPECT_TRUE(waiting.load());
+    for (int i = 0; i < 100; i++) Gosched();  // it reaches the lock meanwhile
   });
 }
 
