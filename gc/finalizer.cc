@@ -187,10 +187,15 @@ void forEachFinalizerRoot(const std::function<void(const void*)>& fn) {
 }
 
 void resetFinalizers() {
+  // Teardown runs alone: every M has stopped, and every goroutine has been
+  // unwound or abandoned where it stood. One abandoned inside the lock (it
+  // blocked in a destructor while being unwound) will never let go: take
+  // the lock over instead of waiting, and leave it free for the next run.
+  (void)gLock.try_lock();
   // Emptied under the lock, destroyed outside it (the finalizers' captures).
   std::unordered_map<const void*, std::function<void(void*)>> registry;
   std::vector<Queued> queue, running;
-  std::lock_guard<sched::SpinLock> lk(gLock);
+  std::lock_guard<sched::SpinLock> lk(gLock, std::adopt_lock);
   if (gRegistry != nullptr) registry.swap(*gRegistry);
   if (gQueue != nullptr) queue.swap(*gQueue);
   if (gRunning != nullptr) running.swap(*gRunning);  // a batch cut short by the exit
