@@ -1105,6 +1105,17 @@ void safepoint() { safepointImpl(tM, false); }
 void yieldpoint() { safepointImpl(tM, true); }
 void yieldpointOn(M* m) { safepointImpl(m, true); }
 
+void lockAtSafepoints(SpinLock& l) {
+  for (int tries = 0; !l.try_lock(); tries++) {
+    yieldpoint();
+    if (tries < 64) {
+      spinPause();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
+
 void requestGcAttention(P* p) {
   if (p != nullptr) {
     p->attention.fetch_or(kAttnGC, std::memory_order_release);

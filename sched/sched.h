@@ -34,6 +34,7 @@
 #include "sched/g.h"
 #include "sched/rand.h"
 #include "sched/runq.h"
+#include "sched/spinlock.h"
 #include "sched/timers.h"
 
 namespace gort::sched {
@@ -236,6 +237,14 @@ void yieldpoint();
 // yieldpoint for a caller that has just read getm() (with no switch since),
 // saving the second thread-local read on the allocation path.
 void yieldpointOn(M* m);
+// Takes a SpinLock on a goroutine, passing a yieldpoint between tries.
+// SpinLock::lock spins without one, so a goroutine waiting there cannot
+// stop for a stop-the-world, give up the CPU (deterministic mode runs every
+// goroutine on one thread) or leave for the exit: if the holder is a
+// goroutine that must run again to let go (suspended where it stood, or
+// gone for the exit), nothing moves again. Where no goroutine runs (g0) it
+// is a plain spin.
+void lockAtSafepoints(SpinLock& l);
 // Marks that the GC wants every goroutine to pass through Hooks::onSafepoint
 // (or just P p's, with p set).
 void requestGcAttention(P* p);
