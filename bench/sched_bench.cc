@@ -10,8 +10,8 @@
 namespace {
 
 // One op: wg.Add(1); go func() { wg.Done() }(); wg.Wait().
-void BM_GoroutineSpawnWaitGroup(benchmark::State& state) {
-  gortbench::run(state, 2, [&] {
+void spawnWaitGroup(benchmark::State& state, int procs) {
+  gortbench::run(state, procs, [&] {
     gort::WaitGroup wg;
     for (auto _ : state) {
       wg.Add(1);
@@ -20,7 +20,10 @@ void BM_GoroutineSpawnWaitGroup(benchmark::State& state) {
     }
   });
 }
+void BM_GoroutineSpawnWaitGroup(benchmark::State& state) { spawnWaitGroup(state, 2); }
 GORT_BENCHMARK(BM_GoroutineSpawnWaitGroup);
+void BM_GoroutineSpawnWaitGroup_GOMAXPROCS1(benchmark::State& state) { spawnWaitGroup(state, 1); }
+GORT_BENCHMARK(BM_GoroutineSpawnWaitGroup_GOMAXPROCS1);
 
 // One op: one Gosched by the benchmark goroutine, at GOMAXPROCS=1 with a
 // partner goroutine that yields in a loop, so every call switches to the
@@ -66,6 +69,49 @@ void BM_PingPongUnbuffered_GOMAXPROCS1(benchmark::State& state) { pingPongUnbuff
 GORT_BENCHMARK(BM_PingPongUnbuffered_GOMAXPROCS1);
 void BM_PingPongUnbuffered_GOMAXPROCS2(benchmark::State& state) { pingPongUnbuffered(state, 2); }
 GORT_BENCHMARK(BM_PingPongUnbuffered_GOMAXPROCS2);
+
+// One op: a select over two empty channels with a default case (a
+// non-blocking poll), at GOMAXPROCS=1.
+void BM_SelectDefault(benchmark::State& state) {
+  gortbench::run(state, 1, [&] {
+    auto a = gort::make_chan<int>();
+    auto b = gort::make_chan<int>();
+    int64_t defaults = 0;
+    for (auto _ : state) {
+      gort::select(gort::recv(a, [](int, bool) {}), gort::recv(b, [](int, bool) {}),
+                   gort::default_([&] { defaults++; }));
+    }
+    benchmark::DoNotOptimize(defaults);
+  });
+}
+GORT_BENCHMARK(BM_SelectDefault);
+
+// One op: a send to a partner that waits in a two-case select (its request
+// channel or quit), and the receive of its reply, at GOMAXPROCS=1.
+void BM_SelectPingPong_GOMAXPROCS1(benchmark::State& state) {
+  gortbench::run(state, 1, [&] {
+    auto ping = gort::make_chan<int>();
+    auto pong = gort::make_chan<int>();
+    auto quit = gort::make_chan<int>();
+    gort::WaitGroup done;
+    done.Add(1);
+    gort::go([ping, pong, quit, &done] {
+      for (bool running = true; running;) {
+        gort::select(gort::recv(ping, [&](int v, bool) { pong.send(v); }),
+                     gort::recv(quit, [&](int, bool) { running = false; }));
+      }
+      done.Done();
+    });
+    int i = 0;
+    for (auto _ : state) {
+      ping.send(i++);
+      benchmark::DoNotOptimize(pong.recv());
+    }
+    quit.close();
+    done.Wait();
+  });
+}
+GORT_BENCHMARK(BM_SelectPingPong_GOMAXPROCS1);
 
 // One op: Lock+Unlock of a mutex nobody else wants. GOMAXPROCS=1: the cost
 // does not depend on it, and no idle P takes part.

@@ -327,6 +327,10 @@ void markTermination() {
   c->gcCpuNs += static_cast<int64_t>(pause) * c->stwProcs;
   c->gcCpuNs += c->cur.assistNs + c->cur.dedicatedNs + c->cur.fractionalNs;
   c->history.push_back(c->cur);
+  // The gctrace line's record, copied while the world is stopped: once it
+  // starts, assists of this cycle still finishing add to c->cur (under
+  // pacerLock), and the next cycle resets it.
+  const CycleRecord done = c->cur;
   c->marksDone.fetch_add(1, std::memory_order_acq_rel);
 
   if (c->cfg.stopTheWorld >= 2) finishSweep();
@@ -336,7 +340,7 @@ void markTermination() {
   wakeCycleWaiters();
   wakeSweeper();
   wakeFinalizer();
-  if (c->cfg.gctrace) printGctrace(c->cur);
+  if (c->cfg.gctrace) printGctrace(done);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "gc/finalizer.h"
 
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -15,16 +16,31 @@ struct Queued {
   std::function<void(void*)> fn;
 };
 
-// Held only for short, non-blocking sections.
+// Guards the registry, the queue and the running batch. Sections under it
+// must be short and run no user code: destroying a finalizer runs the
+// destructors of what it captured, which may allocate (a safepoint), block,
+// or set finalizers themselves; under the lock that self-deadlocks, or
+// suspends the holder while others spin for it (forever in deterministic
+// mode, on its one thread; forever at exit, once the holder has left). So
+// finalizers are destroyed after the lock is released, and goroutines
+// (setFinalizer, the finalizer goroutine) wait for it at safepoints, never
+// in a bare spin.
 sched::SpinLock gLock;
 std::unordered_map<const void*, std::function<void(void*)>>* gRegistry = nullptr;
 std::vector<Queued>* gQueue = nullptr;
-bool gFinalizerParked = false;
+// The batch the finalizer goroutine is running. Its objects are roots until
+// the whole batch is done: those still waiting their turn must survive the
+// cycles that run meanwhile. Only the finalizer goroutine changes it, under
+// the lock; it reads it outside, as the root jobs do under it.
+std::vector<Queued>* gRunning = nullptr;
+// Set (under the lock) when the finalizer goroutine parks for want of work.
+std::atomic<bool> gFinalizerParked{false};
 
 void ensure() {
   if (gRegistry == nullptr) {
     gRegistry = new std::unordered_map<const void*, std::function<void(void*)>>();
     gQueue = new std::vector<Queued>();
+    gRunning = new std::vector<Queued>();
   }
 }
 
@@ -41,11 +57,10 @@ void markVisit(Visitor*, const void* obj) { shade(obj); }
 
 void finalizerMain(void*) {
   for (;;) {
-    std::vector<Queued> batch;
-    gLock.lock();
+    sched::lockAtSafepoints(gLock);
     ensure();
     if (gQueue->empty()) {
-      gFinalizerParked = true;
+      gFinalizerParked.store(true, std::memory_order_relaxed);
       sched::park(
           sched::WaitReason::FinalizerWait,
           [](sched::G*, void*) {
@@ -55,27 +70,35 @@ void finalizerMain(void*) {
           nullptr);
       continue;
     }
-    batch.swap(*gQueue);
+    gRunning->swap(*gQueue);
     gLock.unlock();
-    for (Queued& q : batch) {
-      // The object stays rooted by this Local while its finalizer runs.
-      Local<char> keep(static_cast<char*>(q.obj));
-      q.fn(q.obj);
-    }
+    for (Queued& q : *gRunning) q.fn(q.obj);
+    std::vector<Queued> done;  // destroyed after the unlock: the finalizers' captures
+    sched::lockAtSafepoints(gLock);
+    done.swap(*gRunning);
+    gLock.unlock();
   }
 }
 
 void setFinalizer(const void* obj, std::function<void(void*)> fn) {
   Collector* c = gCollector;
   bool start = false;
+  std::function<void(void*)> replaced;  // destroyed last, outside the lock
+  sched::lockAtSafepoints(gLock);
   {
-    std::lock_guard<sched::SpinLock> lk(gLock);
+    std::lock_guard<sched::SpinLock> lk(gLock, std::adopt_lock);
     ensure();
+    auto it = gRegistry->find(obj);
+    if (it != gRegistry->end()) replaced.swap(it->second);
     if (fn) {
-      (*gRegistry)[obj] = std::move(fn);
+      if (it != gRegistry->end()) {
+        it->second = std::move(fn);
+      } else {
+        gRegistry->emplace(obj, std::move(fn));
+      }
       start = c->finalizerG == nullptr;
-    } else {
-      gRegistry->erase(obj);
+    } else if (it != gRegistry->end()) {
+      gRegistry->erase(it);
     }
   }
   if (start) startBackgroundGoroutines();
@@ -104,6 +127,7 @@ void scanFinalizerQueue(PState*) {
     std::lock_guard<sched::SpinLock> lk(gLock);
     if (gQueue == nullptr) return;
     for (Queued& q : *gQueue) objs.push_back(q.obj);
+    for (Queued& q : *gRunning) objs.push_back(q.obj);
   }
   for (const void* obj : objs) shade(obj);
 }
@@ -129,11 +153,17 @@ void queueUnreachableFinalizers() {
 void wakeFinalizer() {
   Collector* c = gCollector;
   if (c->finalizerG == nullptr) return;
+  // Not parked: the goroutine is busy and looks at the queue again before
+  // it parks, so there is nothing to wake, and the collector's path stays
+  // off the lock. The flag needs no lock here: it was set under the lock
+  // before queueUnreachableFinalizers took it to queue, earlier in this
+  // cycle's mark termination.
+  if (!gFinalizerParked.load(std::memory_order_acquire)) return;
   bool wake = false;
   {
     std::lock_guard<sched::SpinLock> lk(gLock);
-    if (gFinalizerParked && gQueue != nullptr && !gQueue->empty()) {
-      gFinalizerParked = false;
+    if (gFinalizerParked.load(std::memory_order_relaxed) && gQueue != nullptr && !gQueue->empty()) {
+      gFinalizerParked.store(false, std::memory_order_relaxed);
       wake = true;
     }
   }
@@ -147,6 +177,7 @@ void forEachFinalizerRoot(const std::function<void(const void*)>& fn) {
     if (gRegistry == nullptr) return;
     for (auto& [obj, f] : *gRegistry) registered.push_back(obj);
     for (Queued& q : *gQueue) fn(q.obj);
+    for (Queued& q : *gRunning) fn(q.obj);
   }
   // A registered object's referents are roots; the object itself is not.
   thread_local const std::function<void(const void*)>* tFn = nullptr;
@@ -156,11 +187,22 @@ void forEachFinalizerRoot(const std::function<void(const void*)>& fn) {
 }
 
 void resetFinalizers() {
-  std::lock_guard<sched::SpinLock> lk(gLock);
-  if (gRegistry != nullptr) gRegistry->clear();
-  if (gQueue != nullptr) gQueue->clear();
-  gFinalizerParked = false;
+  // Teardown runs alone: every M has stopped, and every goroutine has been
+  // unwound or abandoned where it stood. One abandoned inside the lock (it
+  // blocked in a destructor while being unwound) will never let go: take
+  // the lock over instead of waiting, and leave it free for the next run.
+  (void)gLock.try_lock();
+  // Emptied under the lock, destroyed outside it (the finalizers' captures).
+  std::unordered_map<const void*, std::function<void(void*)>> registry;
+  std::vector<Queued> queue, running;
+  std::lock_guard<sched::SpinLock> lk(gLock, std::adopt_lock);
+  if (gRegistry != nullptr) registry.swap(*gRegistry);
+  if (gQueue != nullptr) queue.swap(*gQueue);
+  if (gRunning != nullptr) running.swap(*gRunning);  // a batch cut short by the exit
+  gFinalizerParked.store(false, std::memory_order_relaxed);
 }
+
+sched::SpinLock& finalizerLock() { return gLock; }
 
 size_t pendingFinalizers() {
   std::lock_guard<sched::SpinLock> lk(gLock);

@@ -5,9 +5,10 @@
 // references is kept alive (its fields are roots), but the object itself is
 // not. When a cycle finds it unmarked, mark termination queues the
 // finalizer, marks the object so it survives the sweep, and forgets the
-// registration; the finalizer goroutine then calls fn(obj). After that the
-// object is an ordinary object again: if fn did not store it anywhere, the
-// next cycle frees it. A finalizer therefore runs at most once.
+// registration; the finalizer goroutine then calls fn(obj). The queued
+// objects stay roots until the goroutine has run their whole batch. After
+// that each is an ordinary object again: if fn did not store it anywhere,
+// the next cycle frees it. A finalizer therefore runs at most once.
 #pragma once
 
 #include <functional>
@@ -26,5 +27,6 @@ void finalizerMain(void*);                 // the finalizer goroutine
 void forEachFinalizerRoot(const std::function<void(const void*)>& fn);
 void resetFinalizers();                    // end of run
 size_t pendingFinalizers();
+sched::SpinLock& finalizerLock();         // for gc::testing
 
 }  // namespace gort::gc

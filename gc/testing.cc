@@ -69,5 +69,7 @@ void sweepAll() {
   }
 }
 
+sched::SpinLock& finalizerLock() { return gc::finalizerLock(); }
+
 }  // namespace gc::testing
 }  // namespace gort

@@ -11,6 +11,8 @@
 //   isMarked(obj)          is obj black or grey in the current cycle?
 //   setWriteBarrier(on)    switch the barrier's effect off, to show what it
 //                          prevents (verify mode must then catch the loss)
+//   finalizerLock()        the finalizers' lock, for a test to hold the way
+//                          a holder that cannot let go would
 //
 // Call them from a goroutine of a deterministic-mode run with GOMAXPROCS=1
 // so nothing else runs in between.
@@ -19,6 +21,7 @@
 #include <cstdint>
 
 #include "sched/g.h"
+#include "sched/spinlock.h"
 
 namespace gort::gc::testing {
 
@@ -35,5 +38,6 @@ uint32_t numGC();
 uint64_t liveObjects();
 // Runs the sweeper to completion.
 void sweepAll();
+sched::SpinLock& finalizerLock();
 
 }  // namespace gort::gc::testing

@@ -9,52 +9,6 @@ constexpr auto kRlx = std::memory_order_relaxed;
 constexpr auto kAcqRel = std::memory_order_acq_rel;
 }  // namespace
 
-bool LocalRunq::put(G* g, bool next, G** displaced) {
-  *displaced = nullptr;
-  if (next) {
-    // Only the owner fills runnext; thieves only empty it. An empty slot
-    // therefore stays empty until we store, and needs no atomic exchange.
-    G* old = runnext_.load(kAcq);
-    if (old == nullptr) {
-      runnext_.store(g, kRel);
-      return true;
-    }
-    old = runnext_.exchange(g, kAcqRel);
-    if (old == nullptr) return true;
-    g = old;  // the previous runnext goes to the tail
-  }
-  uint32_t h = head_.load(kAcq);
-  uint32_t t = tail_.load(kRlx);
-  if (t - h < kLocalRunqSize) {
-    ring_[t % kLocalRunqSize].store(g, kRlx);
-    tail_.store(t + 1, kRel);
-    return true;
-  }
-  *displaced = g;
-  return false;
-}
-
-G* LocalRunq::get(bool* inheritTime) {
-  G* next = runnext_.load(kAcq);
-  if (next != nullptr && noThieves_) {
-    runnext_.store(nullptr, kRlx);
-    *inheritTime = true;
-    return next;
-  }
-  if (next != nullptr && runnext_.compare_exchange_strong(next, nullptr, kAcqRel)) {
-    *inheritTime = true;
-    return next;
-  }
-  *inheritTime = false;
-  for (;;) {
-    uint32_t h = head_.load(kAcq);
-    uint32_t t = tail_.load(kRlx);
-    if (t == h) return nullptr;
-    G* g = ring_[h % kLocalRunqSize].load(kRlx);
-    if (head_.compare_exchange_weak(h, h + 1, kRel, kRlx)) return g;
-  }
-}
-
 uint32_t LocalRunq::grab(G** batch, bool stealRunNext) {
   for (;;) {
     uint32_t h = head_.load(kAcq);

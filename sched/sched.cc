@@ -15,12 +15,16 @@
 #include "gort/panic.h"
 #include "sched/fatal.h"
 #include "sched/hooks.h"
+#include "sched/spinlock.h"
 #include "sched/stack_overflow.h"
 #include "sched/traceback.h"
 
 namespace gort::sched {
 
 Sched* gSched = nullptr;
+bool gOneGoroutineThread = false;
+
+void spinLockHeldAcrossSwitch() { throwError("schedule: holding locks"); }
 
 namespace {
 
@@ -61,7 +65,14 @@ Hooks& hooks() { return *gHooks; }
 }
 [[gnu::noinline]] void setConstructingFor(G* g) { tConstructingFor = g; }
 
-bool running() { return gSched != nullptr; }
+// Inside this file: the running M, read straight from the thread-local, for
+// functions that never switch goroutines after reading it (so no TLS
+// address computed before a switch can be reused after it, see getm()).
+inline M* thisM() { return tM; }
+inline P* thisP() {
+  M* m = tM;
+  return m != nullptr ? m->p : nullptr;
+}
 
 // ---------------------------------------------------------------------------
 // Time and randomness
@@ -97,7 +108,7 @@ uint64_t fastrand64() {
     return r.next64();
   }
   if (deterministic()) return gSched->detRand.next64();
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr) return p->rand.next64();
   static thread_local Rand r{static_cast<uint64_t>(realNanotime())};
   return r.next64();
@@ -124,8 +135,13 @@ void addToAllgs(G* g) {
   gSched->allgTail = g;
 }
 
+// Called on p's own M (or before any M runs), so a plain add suffices.
+void countGoroutines(P* p, int64_t delta) {
+  p->goroutines.store(p->goroutines.load(std::memory_order_relaxed) + delta, std::memory_order_relaxed);
+}
+
 void releaseG(G* g) {
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr && p->ngfree < P::kCacheMax) {
     g->schedlink = p->gfree;
     p->gfree = g;
@@ -138,7 +154,7 @@ void releaseG(G* g) {
 }
 
 bool getStack(Stack* out) {
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr && p->nstacks > 0) {
     *out = p->stacks[--p->nstacks];
     return true;
@@ -147,7 +163,7 @@ bool getStack(Stack* out) {
 }
 
 void putStack(const Stack& s) {
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr && p->nstacks < P::kCacheMax && s.size == stackPool().stackSize()) {
 #if defined(GORT_ASAN)
     stackPool().unpoison(s);
@@ -271,7 +287,7 @@ void runqputslow(P* p, G* g) {
     G* displaced = nullptr;
     if (p->runq.put(g, false, &displaced)) return;
   }
-  std::lock_guard<std::mutex> lk(gSched->runq.lock());
+  std::lock_guard<SpinLock> lk(gSched->runq.lock());
   gSched->runq.putBatch(batch, n);
 }
 
@@ -350,12 +366,20 @@ G* stealWork(P* p) {
       P* victim = gSched->allp[(start + static_cast<uint32_t>(i)) % static_cast<uint32_t>(n)];
       if (victim == p) continue;
       if (stealRunNext && !deterministic() && victim->status.load(std::memory_order_relaxed) == kPrunning &&
-          victim->runq.empty() == false && victim->runq.size() == 0) {
-        // Only runnext is left, and its P is running: it is about to run
-        // that goroutine itself (the one it just readied or created). Give
-        // it ~3 us before stealing it, as Go's runqgrab does.
-        int64_t until = realNanotime() + 3000;
-        while (realNanotime() < until && victim->runq.peekRunnext() != nullptr) spinPause();
+          victim->runq.size() == 0) {
+        if (G* seen = victim->runq.peekRunnext()) {
+          // Only runnext is left, and its P is running: it is about to run
+          // that goroutine itself (the one it just readied or created, as
+          // a goroutine does that then blocks). Sleep ~3 us, as Go's
+          // runqgrab does, and take the goroutine only if it is still the
+          // same one: a newer one there means the owner is keeping up, and
+          // taking it would move the pair's work to this thread and back.
+          // A sleep, not a spin: polling the victim's runnext would pull
+          // its cache line away from the owner at every hand-off.
+          std::this_thread::sleep_for(std::chrono::microseconds(3));
+          if (victim->runq.takeRunnext(seen)) return seen;
+          continue;
+        }
       }
       uint32_t got = victim->runq.grab(batch, stealRunNext);
       if (got == 0) continue;
@@ -520,7 +544,7 @@ bool deadlockedLocked() {
 
 void reportDeadlock() {
   // No user goroutine left at all: main must have called Goexit (checkdead).
-  if (gSched->ngoroutines.load() == 0) fatal("no goroutines (main called runtime.Goexit) - deadlock!");
+  if (goroutineCount() == 0) fatal("no goroutines (main called runtime.Goexit) - deadlock!");
   fatal("all goroutines are asleep - deadlock!");
 }
 
@@ -544,12 +568,12 @@ G* findRunnable(M* m, bool* inheritTime) {
     // Every 61st tick, look at the global queue first so that a pair of
     // goroutines handing each other runnext cannot starve it.
     if (g == nullptr && p->schedtick.load(std::memory_order_relaxed) % 61 == 0 && gSched->runq.size() > 0) {
-      std::lock_guard<std::mutex> lk(gSched->runq.lock());
+      std::lock_guard<SpinLock> lk(gSched->runq.lock());
       g = globrunqget(p, 1);
     }
     if (g == nullptr) g = p->runq.get(inheritTime);
     if (g == nullptr && gSched->runq.size() > 0) {
-      std::lock_guard<std::mutex> lk(gSched->runq.lock());
+      std::lock_guard<SpinLock> lk(gSched->runq.lock());
       g = globrunqget(p, 0);
     }
     if (g == nullptr && gSched->cfg.gomaxprocs > 1) {
@@ -611,7 +635,7 @@ G* handoffCandidate(M* m, bool* inheritTime);
     g->fnRun = nullptr;  // nothing left to unwind: teardown just frees it
     exitRun(0);
   }
-  if (!g->system) gSched->ngoroutines.fetch_sub(1, std::memory_order_relaxed);
+  if (!g->system) countGoroutines(m->p, -1);
   bool inheritTime = false;
   G* next = gSched->exiting.load() ? nullptr : handoffCandidate(m, &inheritTime);
   if (next != nullptr) {
@@ -684,7 +708,7 @@ void afterYield(Context*, void* arg) {
   G* g = static_cast<G*>(arg);
   g->atomicstatus.store(kGrunnable, std::memory_order_release);
   {
-    std::lock_guard<std::mutex> lk(gSched->runq.lock());
+    std::lock_guard<SpinLock> lk(gSched->runq.lock());
     gSched->runq.put(g);
   }
 }
@@ -692,7 +716,7 @@ void afterYield(Context*, void* arg) {
 void afterYieldLocal(Context*, void* arg) {
   G* g = static_cast<G*>(arg);
   g->atomicstatus.store(kGrunnable, std::memory_order_release);
-  runqput(getp(), g, false);
+  runqput(thisP(), g, false);
 }
 
 // After a resumed switch: a goroutine being unwound at shutdown leaves.
@@ -838,6 +862,7 @@ void mExit(M* m) {
 void threadMain(M* m) {
   adoptThreadContext(&m->g0);
   installAltStack();
+  m->fastAttention = &m->p->attention;
   setm(m);
   hooks().onPStart(m->p);
   mstart(m);
@@ -879,7 +904,7 @@ void sysmonMain() {
 
 G* allocG() {
   G* g = nullptr;
-  P* p = getp();
+  P* p = thisP();
   if (p != nullptr && p->gfree != nullptr) {
     g = p->gfree;
     p->gfree = g->schedlink;
@@ -906,7 +931,7 @@ G* allocG() {
   g->m = nullptr;
   g->param = nullptr;
   g->waiting = nullptr;
-  g->selectDone.store(0);
+  g->selectDone.store(0, std::memory_order_relaxed);  // not visible to anyone yet
   g->waitreason = WaitReason::Zero;
   g->preempt = false;
   g->noPreempt = 0;
@@ -919,19 +944,23 @@ G* allocG() {
 void startG(G* g, uintptr_t gopc, bool system) {
   g->goid = gSched->goidgen.fetch_add(1, std::memory_order_relaxed) + 1;
   g->gopc = gopc;
-  G* parent = getg();
+  G* parent = thisM() != nullptr ? thisM()->curg : nullptr;
   g->parentGoid = parent != nullptr ? parent->goid : 0;
   g->system = system;
-  if (!system) gSched->ngoroutines.fetch_add(1, std::memory_order_relaxed);
+  P* p = thisP();
+  if (p == nullptr) p = gSched->allp[0];  // main, before any M runs
+  if (!system) countGoroutines(p, 1);
   hooks().onGCreate(g);
   g->atomicstatus.store(kGrunnable, std::memory_order_release);
-  P* p = getp();
-  if (p == nullptr) p = gSched->allp[0];
   runqput(p, g, true);
   if (gSched->mainG != nullptr && gSched->mainG->started) wakep();
 }
 
-int64_t goroutineCount() { return gSched->ngoroutines.load(std::memory_order_relaxed); }
+int64_t goroutineCount() {
+  int64_t n = 0;
+  for (P* p : gSched->allp) n += p->goroutines.load(std::memory_order_relaxed);
+  return n;
+}
 
 void wakep() {
   if (gSched->npidle.load(std::memory_order_seq_cst) == 0) return;
@@ -961,7 +990,7 @@ void wakep() {
 }
 
 void park(WaitReason reason, bool (*commit)(G*, void*), void* arg) {
-  M* m = getm();
+  M* m = thisM();  // not read again after the switch
   G* g = m->curg;
   if (g->unwinding) {
     // A destructor blocked during shutdown unwinding: this goroutine is
@@ -995,7 +1024,7 @@ void ready(G* g, bool next) {
     casFromWaiting(g);
   }
   g->waitreason = WaitReason::Zero;
-  P* p = getp();
+  P* p = thisP();
   runqput(p, g, next);
   wakep();
 }
@@ -1040,13 +1069,16 @@ namespace {
 // The body of safepoint(); `yield` also lets the goroutine lose its P.
 inline void safepointImpl(M* m, bool yield) {
   if (m == nullptr) return;
-  G* g = m->curg;
-  if (g == nullptr || g->unwinding || g->noPreempt > 0) return;
-  if (!deterministic()) {
-    // Parallel mode's fast path: one load.
-    if (m->p->attention.load(std::memory_order_relaxed) != 0) slowSafepoint(m, g);
+  if (const std::atomic<uint32_t>* attention = m->fastAttention) {
+    // Parallel mode: nothing pending is the common case.
+    if (attention->load(std::memory_order_relaxed) == 0) [[likely]] return;
+    G* g = m->curg;
+    if (g == nullptr || g->unwinding || g->noPreempt > 0) return;
+    slowSafepoint(m, g);
     return;
   }
+  G* g = m->curg;
+  if (g == nullptr || g->unwinding || g->noPreempt > 0) return;
   if (gSched->exiting.load()) leaveForExit(m, g);
   if (m->p->attention.load(std::memory_order_relaxed) & kAttnGC) hooks().onSafepoint(g);
   if (g->lockedDet || gSched->gcwaiting.load(std::memory_order_relaxed)) return;
@@ -1067,9 +1099,22 @@ inline void safepointImpl(M* m, bool yield) {
 }
 }  // namespace
 
-void safepoint() { safepointImpl(getm(), false); }
-void yieldpoint() { safepointImpl(getm(), true); }
+// tM is read here rather than through getm(): a single read at entry, before
+// anything can switch, so it cannot be a stale thread's.
+void safepoint() { safepointImpl(tM, false); }
+void yieldpoint() { safepointImpl(tM, true); }
 void yieldpointOn(M* m) { safepointImpl(m, true); }
+
+void lockAtSafepoints(SpinLock& l) {
+  for (int tries = 0; !l.try_lock(); tries++) {
+    yieldpoint();
+    if (tries < 64) {
+      spinPause();
+    } else {
+      std::this_thread::yield();
+    }
+  }
+}
 
 void requestGcAttention(P* p) {
   if (p != nullptr) {
@@ -1172,6 +1217,7 @@ int start(const Config& cfg, void (*mainFn)(void*), void* arg) {
   s.cfg = cfg;
   if (s.cfg.gomaxprocs < 1) s.cfg.gomaxprocs = 1;
   if (s.cfg.detSliceMean < 1) s.cfg.detSliceMean = 1;
+  gOneGoroutineThread = s.cfg.mode == Mode::Deterministic || s.cfg.gomaxprocs == 1;
   s.detRand.state = cfg.seed;
   s.startMono = realNanotime();
   stackPool().configure(cfg.stackSize);
@@ -1277,6 +1323,7 @@ int start(const Config& cfg, void (*mainFn)(void*), void* arg) {
   s.timers.clear();
   delete gSched;
   gSched = nullptr;
+  gOneGoroutineThread = false;
   return status;
 }
 

@@ -34,6 +34,7 @@
 #include "sched/g.h"
 #include "sched/rand.h"
 #include "sched/runq.h"
+#include "sched/spinlock.h"
 #include "sched/timers.h"
 
 namespace gort::sched {
@@ -69,6 +70,10 @@ struct P {
   int id = 0;
   LocalRunq runq;
   std::atomic<uint32_t> schedtick{0};  // written by the owner, read by sysmon
+  // User goroutines started minus exited on this P. Only the P's M writes
+  // it (no locked instruction per go statement); the live count is the sum
+  // over all Ps, as approximate while goroutines come and go as Go's gcount.
+  std::atomic<int64_t> goroutines{0};
   std::atomic<uint32_t> status{kPidle};
   M* m = nullptr;
   Rand rand;                       // parallel mode fastrand state
@@ -99,6 +104,10 @@ struct M {
   int id = 0;
   P* p = nullptr;
   G* curg = nullptr;
+  // Parallel mode: &p->attention (M_i keeps P_i for the whole run), so a
+  // safepoint with nothing pending costs two loads. Null in deterministic
+  // mode, where every safepoint takes the full path.
+  const std::atomic<uint32_t>* fastAttention = nullptr;
   Context g0;              // the scheduler loop
   Stack g0stack;           // deterministic mode: virtual Ms run g0 on a fiber
   std::thread thread;      // parallel mode
@@ -135,7 +144,6 @@ struct Sched {
   std::mutex allglock;
   G* allgHead = nullptr;
   G* allgTail = nullptr;
-  std::atomic<int64_t> ngoroutines{0};  // user goroutines alive
   std::mutex gfreeLock;
   G* gfree = nullptr;
   G* mainG = nullptr;
@@ -184,7 +192,7 @@ void setm(M* m);
 // Starts the runtime, runs main(arg) as goroutine 1, and returns Go's exit
 // status once main returns (0) or the run fails (2, only with capture).
 int start(const Config& cfg, void (*main)(void*), void* arg);
-bool running();
+inline bool running() { return gSched != nullptr; }
 
 // Goroutine creation (the closure is written into g->closure by the caller
 // between allocG and startG; a closure too big for it goes on the heap with
@@ -229,6 +237,14 @@ void yieldpoint();
 // yieldpoint for a caller that has just read getm() (with no switch since),
 // saving the second thread-local read on the allocation path.
 void yieldpointOn(M* m);
+// Takes a SpinLock on a goroutine, passing a yieldpoint between tries.
+// SpinLock::lock spins without one, so a goroutine waiting there cannot
+// stop for a stop-the-world, give up the CPU (deterministic mode runs every
+// goroutine on one thread) or leave for the exit: if the holder is a
+// goroutine that must run again to let go (suspended where it stood, or
+// gone for the exit), nothing moves again. Where no goroutine runs (g0) it
+// is a plain spin.
+void lockAtSafepoints(SpinLock& l);
 // Marks that the GC wants every goroutine to pass through Hooks::onSafepoint
 // (or just P p's, with p set).
 void requestGcAttention(P* p);

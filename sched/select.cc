@@ -4,6 +4,7 @@
 // channel at once; the first to wake it wins (Sudog::isSelect, selectDone).
 
 #include <algorithm>
+#include <span>
 #include <vector>
 
 #include "gort/panic.h"
@@ -16,11 +17,37 @@ namespace {
 
 using sched::Sudog;
 
+// One of select's scratch arrays, with one slot per case: in the frame for
+// the usual handful of cases (Go keeps them in the caller's frame too), on
+// the heap beyond, so a select costs no allocation.
+template <class T>
+class PerCase {
+ public:
+  explicit PerCase(int n) {
+    if (static_cast<size_t>(n) > kInline) {
+      heap_.resize(static_cast<size_t>(n));
+      data_ = heap_.data();
+    }
+  }
+  PerCase(const PerCase&) = delete;
+  PerCase& operator=(const PerCase&) = delete;
+  T& operator[](int i) { return data_[i]; }
+  T* begin() { return data_; }
+
+ private:
+  static constexpr size_t kInline = 8;
+  T inline_[kInline] = {};
+  std::vector<T> heap_;
+  T* data_ = inline_;
+};
+
 struct LockSet {
-  std::vector<hchan*> order;  // distinct channels, by address
+  explicit LockSet(int ncases) : order(ncases) {}
+  PerCase<hchan*> order;  // distinct channels, by address: the first n
+  int n = 0;
 
   void lock() {
-    for (hchan* c : order) c->lock.lock();
+    for (int i = 0; i < n; i++) order[i]->lock.lock();
   }
   // Nothing of the LockSet may be read after the last unlock: run as the
   // park commit (on another stack, maybe another thread), that unlock lets
@@ -28,8 +55,8 @@ struct LockSet {
   // reverse order keeps order[0], which the resumed select locks first,
   // for last.
   void unlock() {
-    hchan* const* cs = order.data();
-    for (size_t i = order.size(); i-- > 0;) cs[i]->lock.unlock();
+    hchan* const* cs = order.begin();
+    for (int i = n; i-- > 0;) cs[i]->lock.unlock();
   }
 };
 
@@ -41,28 +68,30 @@ bool selparkcommit(sched::G*, void* arg) {
 }  // namespace
 
 SelectResult selectgo(SelectCase* cases, int n, bool hasDefault) {
-  if (sched::running() && sched::getm() != nullptr) sched::yieldpoint();
+  sched::yieldpoint();  // a no-op off the runtime's threads
   // Poll order: a random permutation of the cases with a channel.
-  std::vector<int> pollorder;
-  pollorder.reserve(static_cast<size_t>(n));
+  PerCase<int> pollorder(n);
+  int npoll = 0;
   for (int i = 0; i < n; i++) {
     if (cases[i].c == nullptr) continue;
-    uint32_t j = sched::running() ? sched::fastrand() % static_cast<uint32_t>(pollorder.size() + 1) : 0;
-    pollorder.push_back(i);
-    std::swap(pollorder[pollorder.size() - 1], pollorder[j]);
+    uint32_t j = sched::running() ? sched::fastrand() % static_cast<uint32_t>(npoll + 1) : 0;
+    pollorder[npoll] = i;
+    std::swap(pollorder[npoll], pollorder[static_cast<int>(j)]);
+    npoll++;
   }
-  if (pollorder.empty() && !hasDefault) {
+  if (npoll == 0 && !hasDefault) {
     sched::park(n == 0 ? sched::WaitReason::SelectNoCases : sched::WaitReason::Select, nullptr, nullptr);
     sched::throwError("unreachable");
   }
-  LockSet locks;
-  for (int i : pollorder) locks.order.push_back(cases[i].c);
-  std::sort(locks.order.begin(), locks.order.end());
-  locks.order.erase(std::unique(locks.order.begin(), locks.order.end()), locks.order.end());
+  const std::span<int> polled(pollorder.begin(), static_cast<size_t>(npoll));
+  LockSet locks(n);
+  for (int i : polled) locks.order[locks.n++] = cases[i].c;
+  std::sort(locks.order.begin(), locks.order.begin() + locks.n);
+  locks.n = static_cast<int>(std::unique(locks.order.begin(), locks.order.begin() + locks.n) - locks.order.begin());
 
   locks.lock();
   // Pass 1: is any case ready now?
-  for (int i : pollorder) {
+  for (int i : polled) {
     SelectCase& cs = cases[i];
     hchan* c = cs.c;
     if (!cs.isSend) {
@@ -107,11 +136,11 @@ SelectResult selectgo(SelectCase* cases, int n, bool hasDefault) {
 
   // Pass 2: queue on every channel and wait.
   sched::G* gp = sched::getg();
-  std::vector<Sudog> sgs(static_cast<size_t>(n));
-  gp->selectDone.store(0);
+  PerCase<Sudog> sgs(n);
+  gp->selectDone.store(0, std::memory_order_release);  // under every case's lock
   gp->param = nullptr;
-  for (int i : pollorder) {
-    Sudog& sg = sgs[static_cast<size_t>(i)];
+  for (int i : polled) {
+    Sudog& sg = sgs[i];
     sg.g = gp;
     sg.isSelect = true;
     sg.elem = cases[i].elem;
@@ -127,11 +156,11 @@ SelectResult selectgo(SelectCase* cases, int n, bool hasDefault) {
 
   // Pass 3: the waker dequeued the winning sudog; take the others back.
   locks.lock();
-  gp->selectDone.store(0);
+  gp->selectDone.store(0, std::memory_order_release);  // under every case's lock
   auto* won = static_cast<Sudog*>(gp->param);
   gp->param = nullptr;
-  for (int i : pollorder) {
-    Sudog& sg = sgs[static_cast<size_t>(i)];
+  for (int i : polled) {
+    Sudog& sg = sgs[i];
     if (&sg == won) continue;
     if (cases[i].isSend) {
       cases[i].c->sendq.remove(&sg);

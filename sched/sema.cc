@@ -22,6 +22,12 @@ struct SemaRoot {
   SemaWaiter* head = nullptr;
   SemaWaiter* tail = nullptr;
 
+  // Caller holds lock, as every writer of nwait does, so no atomic
+  // read-modify-write is needed. Only the increment must be one: it is the
+  // fence between counting ourselves and re-reading the semaphore, which a
+  // concurrent semrelease (add, then read nwait) pairs with.
+  void uncountWaiter() { nwait.store(nwait.load(std::memory_order_relaxed) - 1, std::memory_order_release); }
+
   void queue(SemaWaiter* w, bool lifo) {
     w->next = w->prev = nullptr;
     if (lifo) {
@@ -122,7 +128,7 @@ void semacquire(std::atomic<uint32_t>* addr, bool lifo) {
     // Counting ourselves first means a concurrent semrelease cannot miss us.
     root->nwait.fetch_add(1, std::memory_order_seq_cst);
     if (cansemacquire(addr)) {
-      root->nwait.fetch_sub(1, std::memory_order_seq_cst);
+      root->uncountWaiter();
       root->lock.unlock();
       return;
     }
@@ -134,7 +140,7 @@ void semacquire(std::atomic<uint32_t>* addr, bool lifo) {
       // goroutine's stack, which will be reused, so it must not stay in the
       // table, which outlives the run.
       root->lock.lock();
-      if (root->unlink(&w)) root->nwait.fetch_sub(1, std::memory_order_seq_cst);
+      if (root->unlink(&w)) root->uncountWaiter();
       root->lock.unlock();
       throw;
     }
@@ -152,7 +158,7 @@ void semrelease(std::atomic<uint32_t>* addr, bool handoff) {
     return;
   }
   SemaWaiter* w = root->dequeue(addr);
-  if (w != nullptr) root->nwait.fetch_sub(1, std::memory_order_seq_cst);
+  if (w != nullptr) root->uncountWaiter();
   root->lock.unlock();
   if (w == nullptr) return;
   if (handoff && cansemacquire(addr)) w->ticket = true;

@@ -25,7 +25,7 @@ constexpr int64_t kStarvationThresholdNs = 1'000'000;
 constexpr int32_t kRwmutexMaxReaders = 1 << 30;
 
 void syncSafepoint() {
-  if (sched::running() && sched::getm() != nullptr) sched::safepoint();
+  sched::safepoint();  // a no-op off the runtime's threads
 }
 
 // Spinning makes sense only on a multicore machine with other Ps running

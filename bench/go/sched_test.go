@@ -10,8 +10,12 @@ import (
 )
 
 // One op: wg.Add(1); go func() { wg.Done() }(); wg.Wait().
-func BenchmarkGoroutineSpawnWaitGroup(b *testing.B) {
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+func BenchmarkGoroutineSpawnWaitGroup(b *testing.B) { spawnWaitGroup(b, 2) }
+
+func BenchmarkGoroutineSpawnWaitGroup_GOMAXPROCS1(b *testing.B) { spawnWaitGroup(b, 1) }
+
+func spawnWaitGroup(b *testing.B, procs int) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -71,6 +75,58 @@ func pingPongUnbuffered(b *testing.B, procs int) {
 
 func BenchmarkPingPongUnbuffered_GOMAXPROCS1(b *testing.B) { pingPongUnbuffered(b, 1) }
 func BenchmarkPingPongUnbuffered_GOMAXPROCS2(b *testing.B) { pingPongUnbuffered(b, 2) }
+
+// One op: a select over two empty channels with a default case (a
+// non-blocking poll), at GOMAXPROCS=1.
+func BenchmarkSelectDefault(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	x := make(chan int)
+	y := make(chan int)
+	defaults := 0
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		select {
+		case <-x:
+		case <-y:
+		default:
+			defaults++
+		}
+	}
+	b.StopTimer()
+	sinkInt = defaults
+}
+
+var sinkInt int
+
+// One op: a send to a partner that waits in a two-case select (its request
+// channel or quit), and the receive of its reply, at GOMAXPROCS=1.
+func BenchmarkSelectPingPong_GOMAXPROCS1(b *testing.B) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	ping := make(chan int)
+	pong := make(chan int)
+	quit := make(chan int)
+	var done sync.WaitGroup
+	done.Add(1)
+	go func() {
+		for running := true; running; {
+			select {
+			case v := <-ping:
+				pong <- v
+			case <-quit:
+				running = false
+			}
+		}
+		done.Done()
+	}()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ping <- i
+		<-pong
+	}
+	b.StopTimer()
+	close(quit)
+	done.Wait()
+}
 
 // One op: Lock+Unlock of a mutex nobody else wants. GOMAXPROCS=1: the cost
 // does not depend on it, and no idle P takes part.

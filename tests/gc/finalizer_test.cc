@@ -180,6 +180,32 @@ TEST_P(Finalizers, ManyFinalizersEachRunOnce) {
   });
 }
 
+// The finalizer goroutine takes the whole queue at once and runs it one
+// finalizer after another; the objects still waiting their turn must stay
+// alive (with their referents) through the cycles that run meanwhile.
+TEST_P(Finalizers, ObjectsQueuedBehindARunningFinalizerStayAlive) {
+  const int n = 4;
+  const int64_t len = 50;
+  std::atomic<int> runs{0};
+  std::atomic<int> intact{0};
+  runVerified([&] {
+    for (int i = 0; i < n; i++) {
+      Local<Fin> o = New<Fin>(100 + i);
+      o->child = buildList(len).get();
+      SetFinalizer(o, [&, len](Local<Fin>& x) {
+        if (x->val >= 100 && x->val < 100 + n && listIntact(x->child.get(), len)) intact.fetch_add(1);
+        if (runs.fetch_add(1) == 0) {
+          GC();  // cycles while the rest of the batch waits
+          GC();
+        }
+      });
+    }
+    GC();  // queues all of them: one batch
+    EXPECT_TRUE(waitFor([&] { return runs.load() == n; })) << runs.load() << " of " << n << " ran";
+    EXPECT_EQ(intact.load(), n) << "an object was freed while its finalizer waited its turn";
+  });
+}
+
 // An object that refers to itself and has a finalizer is never collected:
 // its referents (itself included) are roots while the finalizer is set, as
 // Go documents ("a cycle ... with a finalizer ... is not guaranteed to be

@@ -692,6 +692,38 @@ TEST_P(ChanTest, BlockingSelectWakesOnTheFirstReadyChannel) {
   });
 }
 
+// More cases than selectgo keeps in its frame (8): its scratch arrays move
+// to the heap, and a blocked select over all of them still wakes on the one
+// that becomes ready and leaves nothing queued on the others.
+TEST_P(ChanTest, BlockingSelectOverMoreCasesThanFitInItsFrame) {
+  runOk([] {
+    std::vector<Chan<int>> cs;
+    for (int i = 0; i < 10; i++) cs.push_back(make_chan<int>());
+    auto done = make_chan<int>();
+    go([&] {
+      int which = -1;
+      int got = 0;
+      auto on = [&](int i) {
+        return recv(cs[i], [&, i](int v, bool) {
+          which = i;
+          got = v;
+        });
+      };
+      select(on(0), on(1), on(2), on(3), on(4), on(5), on(6), on(7), on(8), on(9));
+      EXPECT_EQ(got, 42);
+      done.send(which);
+    });
+    Sleep(milliseconds(1));
+    cs[8].send(42);
+    EXPECT_EQ(done.recv(), 8);
+    for (int i = 0; i < 10; i++) {
+      bool fell = false;
+      select(gort::send(cs[i], 1, [] {}), default_([&] { fell = true; }));
+      EXPECT_TRUE(fell) << "a receiver is still queued on channel " << i;
+    }
+  });
+}
+
 INSTANTIATE_TEST_SUITE_P(Configs, ChanTest, ::testing::ValuesIn(standardConfigs()), ConfigName());
 
 // Select fairness over several seeds in deterministic mode: each seed is a

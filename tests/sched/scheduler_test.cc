@@ -1,7 +1,7 @@
 // The scheduler's promises: fairness (a Gosched spinner or a runnext
 // ping-pong cannot starve others; the global queue is looked at every 61st
-// tick), goroutine counting, parallelism in parallel mode, and no false
-// deadlock reports.
+// tick), goroutine counting, runtime locks and runnext stealing, parallelism
+// in parallel mode, and no false deadlock reports.
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,9 @@
 #include <functional>
 #include <thread>
 
+#include "sched/runq.h"
 #include "sched/sched.h"
+#include "sched/spinlock.h"
 #include "tests/sched/sched_test_util.h"
 
 namespace gort::testing {
@@ -227,6 +229,69 @@ TEST(SchedulerGlobalQueue, CheckedEvery61stTick) {
     // 61 ticks; a round ticks at least once.
     EXPECT_LE(roundWhenItRan, 61 * 2) << "GORT_SEED=" << cfg.seed;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Runtime locks and run queues
+
+// With one thread running every goroutine the runtime's SpinLocks take no
+// locked instruction, which is only sound if no holder switches away. One
+// that does is reported as Go reports scheduling with locks held, rather than
+// leaving the next taker spinning on a thread that can never release it.
+TEST(SpinLockTest, HeldAcrossASwitchIsFatalWhenOneThreadRunsGoroutines) {
+  for (const Config& cfg : {Config{Mode::Deterministic, 1, 1}, Config{Mode::Deterministic, 4, 2},
+                            Config{Mode::Parallel, 1, 3}}) {
+    SCOPED_TRACE(cfg.name() + " " + replay(cfg));
+    sched::SpinLock l;
+    Outcome o = run(cfg, [&] {
+      l.lock();
+      go([&] { l.lock(); });
+      Sleep(std::chrono::milliseconds(1));  // lets the goroutine run
+      l.unlock();
+    });
+    EXPECT_EQ(o.failure.kind, FailureKind::Fatal) << o.failure.report;
+    EXPECT_EQ(o.failure.message, "schedule: holding locks");
+    EXPECT_EQ(o.status, 2);
+  }
+}
+
+// The same program with two threads is fine: the taker spins until the
+// holder, running on the other thread, lets go.
+TEST(SpinLockTest, HeldAcrossASwitchWaitsWithTwoThreads) {
+  Config cfg{Mode::Parallel, 2, 3};
+  sched::SpinLock l;
+  bool took = false;
+  Outcome o = run(cfg, [&] {
+    l.lock();
+    WaitGroup wg;
+    wg.Add(1);
+    go([&] {
+      l.lock();
+      took = true;
+      l.unlock();
+      wg.Done();
+    });
+    Sleep(std::chrono::milliseconds(1));
+    l.unlock();
+    wg.Wait();
+  });
+  EXPECT_EQ(o.failure.kind, FailureKind::None) << o.failure.report;
+  EXPECT_TRUE(took);
+}
+
+// A thief that saw a goroutine in runnext and waited takes it only if it is
+// still the same one (stealWork): a different one means the owner ran the
+// first itself.
+TEST(LocalRunqTest, TakeRunnextTakesOnlyTheGoroutineSeen) {
+  sched::LocalRunq q;
+  sched::G a, b;
+  sched::G* displaced = nullptr;
+  ASSERT_TRUE(q.put(&a, true, &displaced));
+  EXPECT_FALSE(q.takeRunnext(&b));
+  EXPECT_EQ(q.peekRunnext(), &a);
+  EXPECT_TRUE(q.takeRunnext(&a));
+  EXPECT_TRUE(q.empty());
+  EXPECT_FALSE(q.takeRunnext(&a));
 }
 
 // ---------------------------------------------------------------------------
