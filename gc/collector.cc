@@ -53,9 +53,18 @@ void flushAlloc(sched::P*, PState* ps) {
   c->heapLive.store(live, std::memory_order_relaxed);
   if (c->phase.load(std::memory_order_relaxed) != kGCoff) return;
   if (live >= c->triggerBytes.load(std::memory_order_relaxed) && c->pacer.gcPercent() >= 0) ps->triggerPending = true;
-  // Proportional sweep: enough chunks per flush that sweeping ends before
-  // the heap reaches the next trigger (deductSweepCredit).
-  if (c->unsweptChunks.load(std::memory_order_relaxed) > 0) ps->sweepDebt += c->sweepChunksPerFlush;
+  // Proportional sweep: a chunk per sweepBytesPerChunk allocated, so that
+  // sweeping ends before the heap reaches the next trigger
+  // (deductSweepCredit).
+  if (c->unsweptChunks.load(std::memory_order_relaxed) > 0) {
+    ps->sweepCredit += n;
+    int64_t per = c->sweepBytesPerChunk;
+    if (ps->sweepCredit >= per) {
+      int64_t k = ps->sweepCredit / per;
+      ps->sweepDebt += k;
+      ps->sweepCredit -= k * per;
+    }
+  }
 }
 
 void paySweepDebt(PState* ps) {
@@ -128,7 +137,7 @@ void gcStart(bool forced, bool stress) {
   // Assist credit and debt are per cycle (gcResetMarkState): left over,
   // a big credit would exempt a goroutine from assisting in later cycles.
   for (sched::G* g : gs) gstate(g)->assistBytes = 0;
-  int64_t globals = 0;
+  int64_t globals = kGoRuntimeGlobals;
   forEachGlobal([&](detail::RootNode*) { globals += 8; });
   c->roots.clear();
   c->roots.push_back({RootJob::Globals, nullptr});
@@ -139,8 +148,6 @@ void gcStart(bool forced, bool stress) {
   c->rootsLeft.store(static_cast<int64_t>(c->roots.size()));
   c->bytesMarked.store(0);
   c->scanWorkDone.store(0);
-  c->stackScanBytes.store(0);
-  c->globalsScanBytes.store(0);
   c->markDoneRestarts = 0;
   c->detTicks.store(0);
   for (sched::P* p : sched::gSched->allp) {
@@ -179,7 +186,7 @@ void gcStart(bool forced, bool stress) {
     do {
       scanPendingGoroutines();
       for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
-      drain(ps, -1, false);
+      drain(ps, -1, 0);
     } while (markWorkAvailable());
     c->cur.tMarkTerm = realNow();
     markTermination();
@@ -220,7 +227,7 @@ void gcMarkDone() {
     // Still more after four restarts: finish with the world stopped.
     PState* ps = pstate(sched::getp());
     do {
-      drain(ps, -1, false);
+      drain(ps, -1, 0);
       scanPendingGoroutines();
       for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
     } while (markWorkAvailable());
@@ -242,28 +249,28 @@ void markTermination() {
   // for one more cycle; what they reference must be marked too.
   queueUnreachableFinalizers();
   PState* ps = pstate(sched::getp());
-  drain(ps, -1, false);
+  drain(ps, -1, 0);
   for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
   while (markWorkAvailable()) {
-    drain(ps, -1, false);
+    drain(ps, -1, 0);
     for (sched::P* p : sched::gSched->allp) flushWorkBuf(pstate(p));
   }
 
   if (c->cfg.verify) verifyHeap();
 
   int64_t marked = c->bytesMarked.load();
-  int64_t heapWork = 0;  // the rest of the heap work; drain published most of it
+  // The rest of the heap work (drain published most of it; the roots'
+  // work was published as they were scanned).
+  int64_t heapWork = 0;
   for (sched::P* p : sched::gSched->allp) {
     heapWork += pstate(p)->unpublishedWork;
     pstate(p)->unpublishedWork = 0;
   }
-  int64_t stackWork = c->stackScanBytes.load();
-  int64_t globalsWork = c->globalsScanBytes.load();
   c->cur.heap1 = c->heapLive.load();
   c->cur.heap2 = marked;
   {
     std::lock_guard<sched::SpinLock> lk(c->pacerLock);
-    c->pacer.addScanWork(heapWork, stackWork, globalsWork);
+    c->pacer.addScanWork(heapWork, 0, 0);
     c->pacer.endCycle(pacerNow(), c->procs, c->cur.forced);
     c->cur.goal = static_cast<int64_t>(c->pacer.lastHeapGoal());
     c->pacer.resetLive(static_cast<uint64_t>(marked));
@@ -300,10 +307,12 @@ void markTermination() {
     c->pacer.commit(/*sweepDone=*/chunks == 0);
     publishPacer();
   }
+  // Sweep pacing: the chunks spread over the distance to the next trigger
+  // (with GOGC=off it is near INT64_MAX), but at least one chunk per 64 KiB
+  // allocated while any is left.
   int64_t distance = std::max<int64_t>(1 << 20, c->triggerBytes.load() - c->heapLive.load());
-  // Rounded up without overflow: with GOGC=off the distance is near INT64_MAX.
-  int64_t sweepBytes = chunks * (64 << 10);
-  c->sweepChunksPerFlush = std::max<int64_t>(1, sweepBytes / distance + (sweepBytes % distance != 0));
+  c->sweepBytesPerChunk = std::clamp<int64_t>(chunks > 0 ? distance / chunks : distance, 1, 64 << 10);
+  for (sched::P* p : sched::gSched->allp) pstate(p)->sweepCredit = 0;
 
   c->numGC++;
   if (c->cur.forced) c->numForcedGC++;

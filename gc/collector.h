@@ -97,7 +97,7 @@ struct Collector {
   int64_t sweptChunks = 0;             // length of swept (under sweepLock)
   std::atomic<int64_t> unsweptChunks{0};
   std::atomic<int> sweepers{0};        // sweeps in progress (sweep done = 0 and nothing unswept)
-  int64_t sweepChunksPerFlush = 1;     // proportional sweep pacing
+  int64_t sweepBytesPerChunk = 64 << 10;  // proportional sweep: allocation that owes one chunk
 
   // Frees, counted by sweepers on any thread.
   std::atomic<uint64_t> frees{0};
@@ -117,13 +117,12 @@ struct Collector {
   std::atomic<int64_t> scanWorkDone{0};
   std::atomic<int64_t> bgScanCredit{0};
   std::atomic<int32_t> drainers{0};     // goroutines inside drain() now
-  std::atomic<int64_t> stackScanBytes{0};
-  std::atomic<int64_t> globalsScanBytes{0};
 
   // Goroutines parked on the assist queue (gcParkAssist) and waiting for a
   // cycle to finish (gcWaitOnMark).
   sched::SpinLock waitLock;
   std::vector<sched::G*> assistQueue;
+  std::atomic<int64_t> assistsParked{0};  // assistQueue's size, to look without the lock
   std::vector<sched::G*> cycleWaiters;
   std::atomic<uint32_t> marksDone{0};  // cycles whose mark phase has finished
 
@@ -159,6 +158,17 @@ struct Collector {
   // 48 us of a mark termination pause on a loaded machine.
   int stwProcs = 1;
 };
+
+// The scannable globals of a Go 1.19 program that imports nothing: the data
+// and bss sections, nearly all of them the runtime's own variables. Go scans
+// them in every cycle and its pacer counts them (globalsScan) in every goal
+// and every estimate of a cycle's work; in the first cycle, with no heap or
+// stack scanned before, they are all the work it expects. A C++ program has
+// no such sections for the collector to scan, so gort counts them as Go
+// does, with the 8 bytes of each Global, and its pacer starts from Go's
+// figures. Measured with GODEBUG=gcpacertrace=1 (the first cycle's
+// "B exp."; tests/gc/testdata/first_cycle.go); importing fmt makes 223344.
+inline constexpr int64_t kGoRuntimeGlobals = 200304;
 
 extern Collector* gCollector;
 
@@ -200,7 +210,12 @@ void paySweepDebt(PState* ps);             // the proportional sweep flushAlloc 
 bool sweepOne();                           // sweep one chunk; false when none left
 void finishSweep();                        // with the world stopped
 bool sweepDone();
-int64_t drain(PState* ps, int64_t budget, bool allowPreempt);  // mark work, returns work done
+// How drain runs (Go's gcDrainFlags): whether it lets the scheduler in
+// now and then, and whether its work is credit for assists (a background
+// worker's is).
+enum DrainFlags : unsigned { kDrainPreemptible = 1, kDrainFlushBgCredit = 2 };
+int64_t drain(PState* ps, int64_t budget, unsigned flags);  // mark work, returns work done
+void flushBgCredit(int64_t work);          // background work banked for assists; wakes parked ones
 void flushWorkBuf(PState* ps);             // local grey objects to the global list
 bool markWorkAvailable();                  // global grey objects or unclaimed roots
 bool markersActive();                      // someone is draining right now

@@ -16,6 +16,7 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -181,9 +182,12 @@ int64_t goSize(size_t payload) { return static_cast<int64_t>(roundupsize(payload
 
 namespace {
 
-// Every this many bytes a P adds its allocation to heapLive (Go updates
-// heapLive when an mcache takes a fresh span; a span is at least 8 KiB and
-// typically tens of KiB for small objects).
+// Every this many bytes a P adds its allocation to heapLive, and while
+// marking revises the assist ratio. Go does both each time an mcache takes
+// a fresh span, one 8 KiB page for every size class up to 1152 bytes; a
+// flush takes the pacer lock, and at 8 KiB Alloc64 paid 3% for it. An
+// assist flushes its P first instead (workers.cc), so the ratio it pays
+// and is credited at is as fresh as Go's.
 constexpr int64_t kFlushBytes = 64 << 10;
 
 [[noreturn]] void outOfMemory(size_t bytes) {
@@ -334,6 +338,47 @@ inline Sizes sizesOf(const TypeInfo* t, size_t count) {
   return s;
 }
 
+// Where t's references end (TypeInfo::ptrdata), learned from a zeroed
+// object of t: its trace then meets only null references, and the visitor
+// hears of each with its slot. A reference whose slot the trace does not
+// give (visitRaw), one outside the object, or none at all (a trace that
+// looks only at what is set) leaves the whole object counted.
+uint32_t learnPtrdata(const TypeInfo* t, const void* zeroed) {
+  struct Probe : Visitor {
+    const char* base;
+    size_t size;
+    size_t end = 0;
+    bool whole = false;
+    Probe(const void* b, size_t n) : Visitor([](Visitor*, const void*) {}, note), base(static_cast<const char*>(b)), size(n) {}
+    static void note(Visitor* v, const void* slot) {
+      auto* self = static_cast<Probe*>(v);
+      auto* at = static_cast<const char*>(slot);
+      if (at == nullptr || at < self->base || at + sizeof(void*) > self->base + self->size) {
+        self->whole = true;
+      } else {
+        self->end = std::max(self->end, static_cast<size_t>(at - self->base) + sizeof(void*));
+      }
+    }
+  } probe(zeroed, t->size);
+  t->trace(zeroed, probe);
+  size_t pd = (probe.whole || probe.end == 0) ? t->size : probe.end;
+  if (pd == 0 || pd > UINT32_MAX) return 0;  // not kept: the whole size each time
+  t->ptrdata.store(static_cast<uint32_t>(pd), std::memory_order_relaxed);
+  return static_cast<uint32_t>(pd);
+}
+
+// Go's scan size of an allocation (mallocgc's scanSize): every element of
+// an array but the last in full, and the last up to its last reference.
+inline int64_t scanSizeOf(const TypeInfo* t, size_t count, const void* zeroed) {
+  if (t->noscan) return 0;
+  size_t pd = t->ptrdata.load(std::memory_order_relaxed);
+  if (pd == 0) [[unlikely]] {
+    pd = learnPtrdata(t, zeroed);
+    if (pd == 0) pd = t->size;
+  }
+  return static_cast<int64_t>((count - 1) * t->size + pd);
+}
+
 }  // namespace
 
 void objectSizesSlow(const ObjHeader* h, int64_t* go, uint64_t* real, int* cls) {
@@ -458,7 +503,7 @@ void* zallocLarge(mi_heap_t* heap, size_t total) {
   ps->realAlloc += sz.real;
   ps->bySizeMallocs[sz.cls]++;
   ps->unflushed += sz.go;
-  if (!t->noscan) ps->unflushedScan += sz.go;
+  ps->unflushedScan += scanSizeOf(t, count, h->payload());
 
   if (marking) {
     // Objects allocated during mark are black: they count as marked.

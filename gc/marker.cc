@@ -8,8 +8,9 @@
 // work item, so that one huge bucket array neither stalls a worker for long
 // nor lets an assist overpay by megabytes.
 //
-// Scan work is counted in bytes scanned, as Go counts it; the pacer turns
-// it into assist ratios.
+// Scan work is counted in bytes scanned up to each object's last reference
+// (TypeInfo::ptrdata), as Go counts it; the pacer turns it into assist
+// ratios.
 
 #include <algorithm>
 
@@ -153,13 +154,22 @@ bool pop(PState* ps, WorkItem* out) {
   return true;
 }
 
-// Scans one work item; returns the scan work it was worth (bytes).
+// The bytes of one value of t up to the end of its last reference: the
+// allocation of t's first object learned them (heap.cc).
+inline int64_t ptrdataOf(const TypeInfo* t) {
+  uint32_t pd = t->ptrdata.load(std::memory_order_relaxed);
+  return pd != 0 ? pd : static_cast<int64_t>(t->size);
+}
+
+// Scans one work item; returns the scan work it was worth: as Go counts it,
+// the bytes scanned up to the last reference (an object of 64 bytes whose
+// only reference is its first field is 8 bytes of work, not 64).
 int64_t scanItem(PState* ps, const WorkItem& it, Visitor& v) {
   ObjHeader* h = it.obj;
   const TypeInfo* t = h->type;
   if (h->elems() == 1) {
     t->trace(h->payload(), v);
-    return static_cast<int64_t>(t->size);
+    return ptrdataOf(t);
   }
   // An array: elements [start, end), the rest pushed as another oblet.
   size_t perOblet = std::max<size_t>(1, kMaxObletBytes / std::max<size_t>(1, t->size));
@@ -168,7 +178,18 @@ int64_t scanItem(PState* ps, const WorkItem& it, Visitor& v) {
   if (end < h->elems()) push(ps, WorkItem{h, static_cast<uint32_t>(end)});
   auto* base = static_cast<const char*>(h->payload());
   for (size_t i = start; i < end; i++) t->trace(base + i * t->size, v);
-  return static_cast<int64_t>((end - start) * t->size);
+  // References follow in the next oblet: this one is scanned to its end.
+  if (end < h->elems()) return static_cast<int64_t>((end - start) * t->size);
+  return static_cast<int64_t>((end - start - 1) * t->size) + ptrdataOf(t);
+}
+
+// A root's scan work goes to the pacer as soon as it is done, as markroot
+// adds it: revise() then weighs the work so far against what the cycle
+// expects (the last cycle's stacks, this one's globals) from the start.
+void publishRootWork(int64_t stack, int64_t globals) {
+  Collector* c = gCollector;
+  std::lock_guard<sched::SpinLock> lk(c->pacerLock);
+  c->pacer.addScanWork(0, stack, globals);
 }
 
 // Claims and runs the next root job. False when all are claimed.
@@ -185,7 +206,8 @@ bool claimRoot(PState* ps) {
         node->trace(node, v);
         n++;
       });
-      c->globalsScanBytes.store(n * 8, std::memory_order_relaxed);
+      // Go's runtime globals are scanned here too, as far as the pacer knows.
+      publishRootWork(0, kGoRuntimeGlobals + n * 8);
       c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
       break;
     }
@@ -206,12 +228,22 @@ bool claimRoot(PState* ps) {
   return true;
 }
 
-// Bytes of stack a suspended goroutine uses, for the pacer's stack term.
+// Bytes of stack a goroutine uses, for the pacer's stack term: down to
+// its saved context if it is suspended, to this frame if it is scanning
+// itself (a running goroutine has no saved context).
 int64_t stackInUse(sched::G* g) {
-  if (!g->started || g->ctx.fctx == nullptr) return 0;
-  auto top = reinterpret_cast<uintptr_t>(g->stack.lo) + g->stack.size;
-  auto sp = reinterpret_cast<uintptr_t>(g->ctx.fctx);
-  return sp < top ? static_cast<int64_t>(top - sp) : 0;
+  if (!g->started) return 0;
+  uintptr_t sp;
+  if (g == sched::getg()) {
+    sp = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
+  } else if (g->ctx.fctx != nullptr) {
+    sp = reinterpret_cast<uintptr_t>(g->ctx.fctx);
+  } else {
+    return 0;
+  }
+  auto lo = reinterpret_cast<uintptr_t>(g->stack.lo);
+  auto top = lo + g->stack.size;
+  return sp >= lo && sp < top ? static_cast<int64_t>(top - sp) : 0;
 }
 
 // Scans g's roots; the caller has made sure g cannot run meanwhile.
@@ -221,7 +253,7 @@ void scanRootsOf(sched::G* g, GState* gs) {
   gs->scanRequested = false;
   Visitor v(markVisit);
   for (detail::RootNode* n = gs->roots.next; n != nullptr; n = n->next) n->trace(n, v);
-  c->stackScanBytes.fetch_add(stackInUse(g), std::memory_order_relaxed);
+  publishRootWork(stackInUse(g), 0);
   c->rootsLeft.fetch_sub(1, std::memory_order_acq_rel);
 }
 
@@ -241,13 +273,34 @@ void shade(const void* obj) {
   push(ps, WorkItem{h, 0});
 }
 
-int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
+namespace {
+
+// Scan work done on ps since drain last flushed it: to the pacer once
+// gcCreditSlack has gathered on the P (revise() then sees the cycle's
+// progress), and for a background worker to the credit assists draw on.
+void flushScanWork(PState* ps, int64_t work, bool bgCredit) {
   Collector* c = gCollector;
+  ps->unpublishedWork += work;
+  if (ps->unpublishedWork >= kGCCreditSlack) {
+    std::lock_guard<sched::SpinLock> lk(c->pacerLock);
+    c->pacer.addScanWork(ps->unpublishedWork, 0, 0);
+    ps->unpublishedWork = 0;
+  }
+  if (bgCredit) flushBgCredit(work);
+}
+
+}  // namespace
+
+int64_t drain(PState* ps, int64_t budget, unsigned flags) {
+  Collector* c = gCollector;
+  bool allowPreempt = (flags & kDrainPreemptible) != 0;
+  bool bgCredit = (flags & kDrainFlushBgCredit) != 0;
   // The epoch cannot change under a drainer: a cycle starts with the world
   // stopped, and drain never spans mark termination.
   PrefetchVisitor v(ps, c->epoch.load(std::memory_order_relaxed));
   int64_t work = 0;
   int64_t sinceCheck = 0;
+  int64_t unflushed = 0;
   int items = 0;
   // Counted while marking, so that nobody tries to end the cycle under a
   // marker still at work (Go's work.nwait).
@@ -265,6 +318,7 @@ int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
     int64_t w = scanItem(ps, it, v);
     work += w;
     sinceCheck += w;
+    unflushed += w;
     // Let the scheduler in every 64 objects or 16 KiB of scanning, whichever
     // comes first (one oblet is up to 128 KiB): a stop-the-world must not
     // wait on a marker for long.
@@ -276,6 +330,13 @@ int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
       v.flush();
       c->bytesMarked.fetch_add(ps->markedLocal, std::memory_order_relaxed);
       ps->markedLocal = 0;
+      // Go flushes every gcCreditSlack units of work as it goes; a
+      // dedicated worker that kept its credit to the end would leave the
+      // assists it could pay for parked for the whole mark.
+      if (unflushed >= kGCCreditSlack) {
+        flushScanWork(ps, unflushed, bgCredit);
+        unflushed = 0;
+      }
       sched::safepoint();
       ps = v.ps = pstate(sched::getp());
       if (!c->blackenEnabled.load(std::memory_order_relaxed)) break;
@@ -287,14 +348,7 @@ int64_t drain(PState* ps, int64_t budget, bool allowPreempt) {
   c->scanWorkDone.fetch_add(work, std::memory_order_relaxed);
   c->bytesMarked.fetch_add(ps->markedLocal, std::memory_order_relaxed);
   ps->markedLocal = 0;
-  // Publish scan work as it happens (Go flushes every gcCreditSlack units),
-  // so revise() sees the cycle's progress and can extrapolate a growing heap.
-  ps->unpublishedWork += work;
-  if (ps->unpublishedWork >= kGCCreditSlack) {
-    std::lock_guard<sched::SpinLock> lk(c->pacerLock);
-    c->pacer.addScanWork(ps->unpublishedWork, 0, 0);
-    ps->unpublishedWork = 0;
-  }
+  flushScanWork(ps, unflushed, bgCredit);
   return work;
 }
 

@@ -84,6 +84,8 @@ struct PState {
   // after every chunk: inside allocate no safepoint is allowed, and paying
   // dozens of chunks there would hold off a stop-the-world for milliseconds.
   int64_t sweepDebt = 0;
+  // Allocation flushed since this P last took on a chunk of that debt.
+  int64_t sweepCredit = 0;
 
   // Cumulative counters, written only by this P, summed with the world
   // stopped by ReadMemStats.

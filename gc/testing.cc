@@ -37,7 +37,7 @@ int64_t markStep(int64_t budget) {
   // Only grey objects already queued: root jobs stay for the test to run.
   PState* ps = pstate(sched::getp());
   size_t saved = gCollector->nextRoot.exchange(gCollector->roots.size());
-  int64_t work = drain(ps, budget, false);
+  int64_t work = drain(ps, budget, 0);
   gCollector->nextRoot.store(saved);
   return work;
 }
@@ -47,7 +47,7 @@ void finishCycle() {
   Collector* c = gCollector;
   PState* ps = pstate(sched::getp());
   while (c->blackenEnabled.load()) {
-    drain(ps, -1, false);
+    drain(ps, -1, 0);
     flushWorkBuf(ps);
     gcMarkDone();
   }

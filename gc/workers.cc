@@ -38,12 +38,6 @@ int64_t workerDurationSince(int64_t t0) {
   return sched::deterministic() ? 1 : pacerNow() - t0;
 }
 
-void bankCredit(int64_t work) {
-  Collector* c = gCollector;
-  if (work <= 0) return;
-  c->bgScanCredit.fetch_add(work, std::memory_order_acq_rel);
-  wakeAssists();
-}
 
 void workerMain(void* arg) {
   Collector* c = gCollector;
@@ -57,13 +51,14 @@ void workerMain(void* arg) {
     int64_t t0 = pacerNow();
     int64_t r0 = realNow();
     int64_t work = 0;
+    constexpr unsigned kFlags = kDrainPreemptible | kDrainFlushBgCredit;
     if (sched::deterministic()) {
-      work = drain(ps, mode == MarkWorkerMode::Dedicated ? -1 : kDetWorkerQuantum, true);
+      work = drain(ps, mode == MarkWorkerMode::Dedicated ? -1 : kDetWorkerQuantum, kFlags);
     } else if (mode == MarkWorkerMode::Dedicated) {
-      work = drain(ps, -1, true);
+      work = drain(ps, -1, kFlags);
     } else if (mode == MarkWorkerMode::Fractional) {
       for (;;) {
-        int64_t w = drain(ps, kFractionalSlice, true);
+        int64_t w = drain(ps, kFractionalSlice, kFlags);
         work += w;
         if (w == 0 || !c->blackenEnabled.load()) break;
         std::lock_guard<sched::SpinLock> lk(c->pacerLock);
@@ -72,13 +67,12 @@ void workerMain(void* arg) {
     } else {
       // Idle: mark until the P has something else to run.
       for (;;) {
-        int64_t w = drain(ps, kFractionalSlice, true);
+        int64_t w = drain(ps, kFractionalSlice, kFlags);
         work += w;
         if (w == 0 || !c->blackenEnabled.load() || !p->runq.empty() || sched::gSched->runq.size() > 0) break;
       }
     }
     flushWorkBuf(ps);
-    bankCredit(work);
     int64_t dt = workerDurationSince(t0);
     int64_t real = realNow() - r0;
     {
@@ -156,12 +150,24 @@ sched::G* findWorker(sched::P* p, bool idle) {
 // ---------------------------------------------------------------------------
 // Assists
 
+void flushBgCredit(int64_t work) {
+  Collector* c = gCollector;
+  if (work <= 0) return;
+  // Credit first, then the look at the queue (parkAssist queues first, then
+  // looks at the credit): a worker banking while an assist parks either
+  // sees it queued or is seen to have banked. Workers bank every 2000
+  // units of work, so with no assist parked this costs no lock.
+  c->bgScanCredit.fetch_add(work, std::memory_order_seq_cst);
+  if (c->assistsParked.load(std::memory_order_seq_cst) > 0) wakeAssists();
+}
+
 void wakeAssists() {
   Collector* c = gCollector;
   std::vector<sched::G*> gs;
   {
     std::lock_guard<sched::SpinLock> lk(c->waitLock);
     gs.swap(c->assistQueue);
+    c->assistsParked.store(0, std::memory_order_seq_cst);
   }
   for (sched::G* g : gs) sched::ready(g, false);
 }
@@ -178,11 +184,14 @@ bool unlockWait(sched::G*, void*) {
 bool parkAssist(sched::G* g) {
   Collector* c = gCollector;
   c->waitLock.lock();
-  if (!c->blackenEnabled.load() || c->bgScanCredit.load() > 0) {
+  c->assistQueue.push_back(g);
+  c->assistsParked.store(static_cast<int64_t>(c->assistQueue.size()), std::memory_order_seq_cst);
+  if (!c->blackenEnabled.load() || c->bgScanCredit.load(std::memory_order_seq_cst) > 0) {
+    c->assistQueue.pop_back();
+    c->assistsParked.store(static_cast<int64_t>(c->assistQueue.size()), std::memory_order_seq_cst);
     c->waitLock.unlock();
     return false;
   }
-  c->assistQueue.push_back(g);
   sched::park(sched::WaitReason::GCAssistWait, unlockWait, nullptr);
   return true;
 }
@@ -194,6 +203,12 @@ void gcAssistAlloc(sched::G* g, GState* gs) {
   if (g->system || g->noPreempt > 0 || g->unwinding || testing::manualMarking()) return;
   int64_t t0 = realNow();
   for (int rounds = 0; c->blackenEnabled.load(std::memory_order_relaxed) && gs->assistBytes < 0; rounds++) {
+    // This P's allocation into heapLive first, which revises the ratio:
+    // Go's is revised at every span an mcache takes (8 KiB), gort's Ps
+    // flush every 64 KiB, and an assist paid and credited at a ratio that
+    // stale can let the heap reach the goal before the work passes the
+    // pacer's estimate (the first cycle did, where Go's does not).
+    if (PState* here = pstate(sched::getp()); here->unflushed > 0) flushAlloc(sched::getp(), here);
     double perByte = c->assistWorkPerByte.load(std::memory_order_relaxed);
     double perWork = c->assistBytesPerWork.load(std::memory_order_relaxed);
     int64_t debt = -gs->assistBytes;
@@ -218,14 +233,10 @@ void gcAssistAlloc(sched::G* g, GState* gs) {
       if (scanWork <= 0) break;
     }
     PState* ps = pstate(sched::getp());
-    int64_t done = drain(ps, scanWork, true);
-    // Credit the work at the ratio as it stands after it (Go reloads
-    // assistBytesPerWork after the drain), revised with this work counted:
-    // it may exceed all the pacer expected of the cycle (the first cycle
-    // expects next to nothing, gort having no data and bss to scan), and
-    // then the extrapolated ratio is far lower than the one we started
-    // with. Credit at the old one would exempt this goroutine from
-    // assisting for many times the heap goal.
+    int64_t done = drain(ps, scanWork, kDrainPreemptible);
+    // Publish the work, so that the next revise() counts it, and credit it
+    // at the ratio as it stands (Go reloads assistBytesPerWork after the
+    // drain; the ratio is revised when heapLive next moves, not here).
     if (done > 0) {
       PState* now = pstate(sched::getp());  // drain may have moved us to another P
       std::lock_guard<sched::SpinLock> lk(c->pacerLock);
@@ -233,13 +244,8 @@ void gcAssistAlloc(sched::G* g, GState* gs) {
         c->pacer.addScanWork(now->unpublishedWork, 0, 0);
         now->unpublishedWork = 0;
       }
-      if (c->pacer.marking()) {
-        c->pacer.revise();
-        c->assistWorkPerByte.store(c->pacer.assistWorkPerByte(), std::memory_order_relaxed);
-        c->assistBytesPerWork.store(c->pacer.assistBytesPerWork(), std::memory_order_relaxed);
-      }
-      perWork = c->assistBytesPerWork.load(std::memory_order_relaxed);
     }
+    perWork = c->assistBytesPerWork.load(std::memory_order_relaxed);
     gs->assistBytes += static_cast<int64_t>(perWork * static_cast<double>(done));
     if (!c->blackenEnabled.load()) break;
     // An assist that ran out of work has reached a completion point, paid

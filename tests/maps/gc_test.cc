@@ -54,6 +54,19 @@ class MapGc : public MapConfigTest {
   void SetUp() override { gFreed.store(0); }
 };
 
+// Go's bucket ptrdata runs to the overflow pointer, the bucket's last word,
+// so a bucket with references is scanned whole (tests/gc/scanwork_test.cc).
+TEST_P(MapGc, BucketsAreScannedToTheirOverflowWord) {
+  runOk([] {
+    auto m = make_map<int64_t, Ptr<Obj>>();
+    (*m)[1] = New<Obj>(1).get();
+    const TypeInfo* b = maps::mapTypeOf<int64_t, Ptr<Obj>>()->bucket;
+    EXPECT_EQ(b->ptrdata.load(), b->size);
+    const TypeInfo* plain = maps::mapTypeOf<int64_t, int64_t>()->bucket;
+    EXPECT_EQ(plain->ptrdata.load(), 0u) << "pointer-free: never scanned";
+  });
+}
+
 // A map[int64]*T keeps its values alive across collections.
 TEST_P(MapGc, ValuesSurviveCollections) {
   runVerified([] {

@@ -24,7 +24,10 @@
 // A type declares its pointer fields once, in a `trace` method that visits
 // each of them (v(field)). A type without one is pointer-free: the
 // collector never scans it (Go's noscan objects), so a Ptr inside such a
-// type is a bug that verify mode (GODEBUG=gcverify=1) reports.
+// type is a bug that verify mode (GODEBUG=gcverify=1) reports. trace also
+// runs on zeroed memory (an object under construction can be scanned, and
+// a type's first allocation learns from it where its references lie), so it
+// should visit fields and do nothing else.
 //
 // GC objects are never deleted by hand. Their destructors run when the
 // sweeper frees them (not at a predictable time; a destructor must not touch
@@ -60,6 +63,12 @@ struct TypeInfo {
   void (*trace)(const void* obj, Visitor& v);          // null when noscan
   void (*destroy)(void* obj);                          // null when trivially destructible
   uint32_t magic;                                      // kTypeMagic: verify mode checks headers
+  // Go's ptrdata: the bytes from the start of a value to the end of its last
+  // reference, what the collector counts as scan work for it and what the
+  // pacer counts as scannable heap. 0 until the first allocation learns it
+  // from trace (gc/heap.cc); a descriptor made by hand may set it. In the
+  // padding after magic, next to sizeCache: every allocation reads both.
+  mutable std::atomic<uint32_t> ptrdata{0};
   // The allocator's sizes for one object of this type, computed on first
   // use (gc/heap.cc): Go's size class and mimalloc's block size.
   mutable std::atomic<uint64_t> sizeCache{0};
@@ -105,13 +114,31 @@ class Visitor {
 
   // The object a raw reference points to (for runtime-internal fields).
   void visitRaw(const void* obj) {
-    if (obj != nullptr) detail::visitObject(this, obj);
+    if (obj != nullptr) {
+      detail::visitObject(this, obj);
+    } else if (nullRef_ != nullptr) [[unlikely]] {
+      nullRef_(this, nullptr);  // somewhere in the object, we cannot say where
+    }
+  }
+  // The object the reference stored at `slot` points to (Ptr's trace).
+  void visitRef(const void* slot, const void* obj) {
+    if (obj != nullptr) {
+      detail::visitObject(this, obj);
+    } else if (nullRef_ != nullptr) [[unlikely]] {
+      nullRef_(this, slot);
+    }
   }
 
   // Set by the collector: what visiting means (mark, verify, count...).
   using Fn = void (*)(Visitor*, const void*);
   explicit Visitor(Fn fn) : fn_(fn) {}
   Fn fn() const { return fn_; }
+
+  // A visitor that also hears of null references, with the slot holding
+  // each (nullptr when the trace did not say): how the collector learns
+  // where a type's references lie from a zeroed object (TypeInfo::ptrdata).
+  using NullRefFn = void (*)(Visitor*, const void* slot);
+  Visitor(Fn fn, NullRefFn nullRef) : fn_(fn), nullRef_(nullRef) {}
 
  private:
   template <class F>
@@ -126,6 +153,7 @@ class Visitor {
   }
 
   Fn fn_;
+  NullRefFn nullRef_ = nullptr;
 };
 
 template <class F>
@@ -329,7 +357,7 @@ class Ptr {
   friend bool operator==(const Ptr& a, std::nullptr_t) { return a.get() == nullptr; }
 
   // The marker's read: acquire, pairing with set's release (below).
-  void trace(Visitor& v) const { v.visitRaw(p_.load(std::memory_order_acquire)); }
+  void trace(Visitor& v) const { v.visitRef(this, p_.load(std::memory_order_acquire)); }
   // Drops the reference without a write barrier: only for the end of a run,
   // when the heap it points into is gone.
   void forgetHeap() { p_.store(nullptr, std::memory_order_relaxed); }

@@ -107,7 +107,11 @@ struct MapTypeHolder {
       : name(std::string("map[") + detail::demangledName(typeid(K)) + "]" + detail::demangledName(typeid(V))),
         bucketName(std::string("map.bucket[") + detail::demangledName(typeid(K)) + "]" +
                    detail::demangledName(typeid(V))),
-        bucket{bucketName.c_str(), L::size, 8, L::noscan, L::noscan ? nullptr : &L::traceBucket, nullptr, kTypeMagic},
+        // A bucket's last word is its overflow reference (Go's ptrdata is
+        // the whole bucket): its trace, which visits that word only when
+        // it is set, would not show it on a zeroed bucket.
+        bucket{bucketName.c_str(), L::size, 8, L::noscan, L::noscan ? nullptr : &L::traceBucket, nullptr, kTypeMagic,
+               L::noscan ? 0u : static_cast<uint32_t>(L::size)},
         t{&bucket,
           static_cast<uint32_t>(L::size),
           static_cast<uint8_t>(L::KS::size),
