@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
+#include <vector>
 
 #include "gc/finalizer.h"
 #include "gc/run.h"
@@ -20,14 +21,23 @@ void freeBufList(WorkBuf* b) {
   }
 }
 
-void freeChunkList(AllocChunk* c, bool destroyObjects) {
+// A run's end, in two passes over the logs: every destructor first (one may
+// still read another object), then the memory.
+void destroyObjects(AllocChunk* c) {
+  for (; c != nullptr; c = c->next) {
+    for (uint32_t i = 0; i < c->n; i++) {
+      ObjHeader* h = c->objs[i];
+      if (h->type->destroy != nullptr) h->type->destroy(h->payload());
+    }
+  }
+}
+
+void freeObjectsAndLogs(AllocChunk* c) {
   while (c != nullptr) {
     AllocChunk* next = c->next;
-    if (destroyObjects) {
-      for (uint32_t i = 0; i < c->n; i++) {
-        ObjHeader* h = c->objs[i];
-        if (h->type->destroy != nullptr) h->type->destroy(h->payload());
-      }
+    for (uint32_t i = 0; i < c->n; i++) {
+      tsanFreeing(c->objs[i]);
+      mi_free(c->objs[i]);
     }
     freeChunk(c);
     c = next;
@@ -48,9 +58,14 @@ class CollectorHooks : public sched::Hooks {
   void onPStop(sched::P* p) override {
     PState* ps = pstate(p);
     if (ps == nullptr) return;
-    // Every object of this P's heap goes at once (destructors already ran
-    // in onShutdown). The owning thread does it, as mimalloc requires.
-    mi_heap_destroy(ps->heap);
+    // The heap's objects are freed already (onShutdown), one by one. It is
+    // deleted, not destroyed (mi_heap_destroy, which frees every block in
+    // it): mimalloc 2.0 lets a heap that needs a fresh page take over the
+    // abandoned segment of an exited thread, live blocks included (the Ms
+    // of earlier runs exit holding some), whatever mi_heap_new's no_reclaim
+    // says. mi_heap_delete hands such pages to this thread's own heap
+    // instead. The owning thread does it, as mimalloc requires.
+    mi_heap_delete(ps->heap);
     if (ps->wbuf != nullptr) mi_free(ps->wbuf);
     delete ps;
     *reinterpret_cast<PState**>(p->gcdata) = nullptr;
@@ -64,20 +79,21 @@ class CollectorHooks : public sched::Hooks {
 
   void onShutdown() override {
     Collector* c = gCollector;
-    // Destructors of what is still alive (GC objects are never deleted by
-    // hand; a run's end frees them all), then forget every heap pointer
-    // held in Globals.
+    // Destructors of what is still alive, then its memory (GC objects are
+    // never deleted by hand; a run's end frees them all), then forget every
+    // heap pointer held in Globals.
     {
       std::lock_guard<sched::SpinLock> lk(c->sweepLock);
-      freeChunkList(c->unswept, true);
-      freeChunkList(c->swept, true);
+      std::vector<AllocChunk*> logs = {c->unswept, c->swept};
+      for (sched::P* p : sched::gSched->allp) {
+        if (pstate(p) != nullptr) logs.push_back(pstate(p)->chunk);
+      }
+      for (AllocChunk* l : logs) destroyObjects(l);
+      for (AllocChunk* l : logs) freeObjectsAndLogs(l);
       c->unswept = c->swept = nullptr;
-    }
-    for (sched::P* p : sched::gSched->allp) {
-      PState* ps = pstate(p);
-      if (ps == nullptr) continue;
-      freeChunkList(ps->chunk, true);
-      ps->chunk = nullptr;
+      for (sched::P* p : sched::gSched->allp) {
+        if (pstate(p) != nullptr) pstate(p)->chunk = nullptr;
+      }
     }
     forEachGlobal([](detail::RootNode* n) {
       if (n->reset != nullptr) n->reset(n);
